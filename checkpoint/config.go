@@ -1,0 +1,34 @@
+// Package checkpoint reads and writes Hugging Face model directories:
+// config.json, model.safetensors and (read-only) pytorch_model.bin.
+package checkpoint
+
+// Config is the subset of Hugging Face's BertConfig that nerkit uses. Field
+// names follow config.json so a file round-trips through transformers.
+type Config struct {
+	Architectures             []string          `json:"architectures,omitempty"`
+	ModelType                 string            `json:"model_type"`
+	VocabSize                 int               `json:"vocab_size"`
+	HiddenSize                int               `json:"hidden_size"`
+	NumHiddenLayers           int               `json:"num_hidden_layers"`
+	NumAttentionHeads         int               `json:"num_attention_heads"`
+	IntermediateSize          int               `json:"intermediate_size"`
+	HiddenAct                 string            `json:"hidden_act"`
+	HiddenDropoutProb         float64           `json:"hidden_dropout_prob"`
+	AttentionProbsDropoutProb float64           `json:"attention_probs_dropout_prob"`
+	ClassifierDropout         *float64          `json:"classifier_dropout"`
+	MaxPositionEmbeddings     int               `json:"max_position_embeddings"`
+	TypeVocabSize             int               `json:"type_vocab_size"`
+	InitializerRange          float64           `json:"initializer_range"`
+	LayerNormEps              float64           `json:"layer_norm_eps"`
+	PadTokenID                int               `json:"pad_token_id"`
+	PositionEmbeddingType     string            `json:"position_embedding_type,omitempty"`
+	ID2Label                  map[string]string `json:"id2label,omitempty"`
+	Label2ID                  map[string]int    `json:"label2id,omitempty"`
+	TorchDtype                string            `json:"torch_dtype,omitempty"`
+}
+
+// Tensor is one named weight, converted to float32, row-major.
+type Tensor struct {
+	Shape []int
+	Data  []float32
+}

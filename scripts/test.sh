@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The project's test command: set-up, static checks, the whole test suite and
+# short fuzzing runs. Exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$(go env GOPATH)/bin:$PATH"
+scripts/setup.sh
+
+echo "== gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$bad" ]; then echo "gofmt would change:"; echo "$bad"; exit 1; fi
+echo "== go vet"
+go vet ./...
+echo "== pure-Go build"
+CGO_ENABLED=0 go build ./...
+if command -v staticcheck >/dev/null 2>&1; then
+  echo "== staticcheck"
+  staticcheck ./...
+fi
+
+echo "== go test"
+go test -count=1 -timeout 15m ./...
+
+echo "== fuzz (short)"
+# Each fuzz target runs briefly; the seed corpora also run as plain tests above.
+while read -r pkg target; do
+  [ -n "$pkg" ] || continue
+  go test -run='^$' -fuzz="^${target}\$" -fuzztime="${FUZZTIME:-10s}" "$pkg"
+done < <(grep -rl --include='*_test.go' '^func Fuzz' . | while read -r f; do
+  d=$(dirname "$f")
+  grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //' | while read -r t; do echo "./${d#./} $t"; done
+done)
+echo "all checks passed"

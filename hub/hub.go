@@ -1,0 +1,345 @@
+// Package hub finds Hugging Face models in the standard local cache and
+// downloads them into it, using the same layout as huggingface_hub so that
+// nerkit and transformers share one cache:
+//
+//	$HF_HUB_CACHE (or $HF_HOME/hub, or ~/.cache/huggingface/hub)
+//	  models--ORG--NAME/
+//	    refs/main                 commit hash the revision points to
+//	    blobs/ETAG                file contents (ETAG.incomplete while downloading)
+//	    snapshots/COMMIT/FILE  -> ../../blobs/ETAG
+//
+// Downloads resume from a partial .incomplete blob with an HTTP Range request.
+// HF_HUB_OFFLINE=1 forbids network access: only the cache is consulted.
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// DefaultEndpoint is the Hugging Face Hub; HF_ENDPOINT overrides it.
+const DefaultEndpoint = "https://huggingface.co"
+
+// Client resolves model ids to local directories.
+type Client struct {
+	CacheDir string       // the hub cache root
+	Endpoint string       // base URL of the hub
+	Offline  bool         // never touch the network
+	Token    string       // optional bearer token (HF_TOKEN)
+	HTTP     *http.Client // nil: http.DefaultClient
+	// Progress, when set, is called as bytes of a file arrive.
+	Progress func(file string, done, total int64)
+}
+
+// FromEnv builds a client from the environment variables huggingface_hub reads.
+func FromEnv() *Client {
+	c := &Client{Endpoint: DefaultEndpoint, Token: os.Getenv("HF_TOKEN")}
+	if e := os.Getenv("HF_ENDPOINT"); e != "" {
+		c.Endpoint = strings.TrimRight(e, "/")
+	}
+	switch strings.ToLower(os.Getenv("HF_HUB_OFFLINE")) {
+	case "1", "true", "yes", "on":
+		c.Offline = true
+	}
+	switch {
+	case os.Getenv("HF_HUB_CACHE") != "":
+		c.CacheDir = os.Getenv("HF_HUB_CACHE")
+	case os.Getenv("HF_HOME") != "":
+		c.CacheDir = filepath.Join(os.Getenv("HF_HOME"), "hub")
+	default:
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = "."
+		}
+		c.CacheDir = filepath.Join(home, ".cache", "huggingface", "hub")
+	}
+	return c
+}
+
+var repoIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$`)
+
+// IsRepoID reports whether s looks like a hub model id (`name` or `org/name`)
+// rather than a local path.
+func IsRepoID(s string) bool {
+	return repoIDPattern.MatchString(s) && !strings.Contains(s, "..")
+}
+
+// A FileSpec names a file of a model repository; optional files may be absent.
+type FileSpec struct {
+	Name     string
+	Optional bool
+}
+
+// ModelFiles is what nerkit needs from a BERT repository. The weights are
+// alternatives: model.safetensors is preferred, pytorch_model.bin is the fallback.
+var ModelFiles = []FileSpec{
+	{Name: "config.json"},
+	{Name: "vocab.txt"},
+	{Name: "tokenizer_config.json", Optional: true},
+	{Name: "special_tokens_map.json", Optional: true},
+	{Name: "tokenizer.json", Optional: true},
+}
+
+// weightFiles are tried in order; the first that exists is used.
+var weightFiles = []string{"model.safetensors", "pytorch_model.bin"}
+
+// ErrNotFound is returned (wrapped) when the hub or the cache lacks a file.
+var ErrNotFound = errors.New("not found")
+
+func (c *Client) repoDir(repo string) string {
+	return filepath.Join(c.CacheDir, "models--"+strings.ReplaceAll(repo, "/", "--"))
+}
+
+// Snapshot returns the local snapshot directory for repo at revision
+// (usually "main") holding the model files, downloading what is missing
+// unless the client is offline.
+func (c *Client) Snapshot(ctx context.Context, repo, revision string) (string, error) {
+	if !IsRepoID(repo) {
+		return "", fmt.Errorf("%q is not a model directory or a hub model id", repo)
+	}
+	if revision == "" {
+		revision = "main"
+	}
+	if dir, err := c.cachedSnapshot(repo, revision); err == nil {
+		return dir, nil
+	} else if c.Offline {
+		return "", fmt.Errorf("model %s is not in the cache %s and HF_HUB_OFFLINE is set: %w", repo, c.CacheDir, err)
+	}
+	var snap string
+	for _, f := range ModelFiles {
+		dir, err := c.download(ctx, repo, revision, f.Name)
+		if err != nil {
+			if f.Optional && errors.Is(err, ErrNotFound) {
+				continue
+			}
+			return "", err
+		}
+		snap = dir
+	}
+	var werr error
+	for _, w := range weightFiles {
+		if _, werr = c.download(ctx, repo, revision, w); werr == nil {
+			break
+		}
+		if !errors.Is(werr, ErrNotFound) {
+			return "", werr
+		}
+	}
+	if werr != nil {
+		return "", fmt.Errorf("model %s has neither %s: %w", repo, strings.Join(weightFiles, " nor "), werr)
+	}
+	return snap, nil
+}
+
+// cachedSnapshot returns the snapshot dir when it already holds config.json,
+// vocab.txt and a weights file.
+func (c *Client) cachedSnapshot(repo, revision string) (string, error) {
+	commit := revision
+	if b, err := os.ReadFile(filepath.Join(c.repoDir(repo), "refs", revision)); err == nil {
+		commit = strings.TrimSpace(string(b))
+	}
+	dir := filepath.Join(c.repoDir(repo), "snapshots", commit)
+	for _, f := range ModelFiles {
+		if f.Optional {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, f.Name)); err != nil {
+			return "", fmt.Errorf("%s: %w", f.Name, ErrNotFound)
+		}
+	}
+	for _, w := range weightFiles {
+		if _, err := os.Stat(filepath.Join(dir, w)); err == nil {
+			return dir, nil
+		}
+	}
+	return "", fmt.Errorf("weights: %w", ErrNotFound)
+}
+
+// download fetches one file into the cache (resuming a partial blob) and
+// returns the snapshot directory it was linked into.
+func (c *Client) download(ctx context.Context, repo, revision, name string) (string, error) {
+	url := fmt.Sprintf("%s/%s/resolve/%s/%s", strings.TrimRight(c.Endpoint, "/"), repo, revision, name)
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+
+	// A HEAD request gives the commit and the blob's ETag before any body moves,
+	// so a blob that is already complete is never fetched twice.
+	head, err := c.request(ctx, http.MethodHead, url, 0)
+	if err != nil {
+		return "", err
+	}
+	resp, err := hc.Do(head)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", url, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return "", fmt.Errorf("%s: %w", url, ErrNotFound)
+	}
+	if resp.StatusCode/100 != 2 {
+		return "", fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	commit := resp.Header.Get("X-Repo-Commit")
+	if commit == "" {
+		commit = revision
+	}
+	etag := resp.Header.Get("X-Linked-Etag")
+	if etag == "" {
+		etag = resp.Header.Get("ETag")
+	}
+	etag = strings.Trim(strings.TrimPrefix(etag, "W/"), `"`)
+	if etag == "" || strings.ContainsAny(etag, `/\`) || etag == "." || etag == ".." {
+		return "", fmt.Errorf("%s: the server sent no usable ETag", url)
+	}
+	total := resp.ContentLength
+
+	root := c.repoDir(repo)
+	blob := filepath.Join(root, "blobs", etag)
+	snapDir := filepath.Join(root, "snapshots", commit)
+	for _, d := range []string{filepath.Dir(blob), snapDir, filepath.Join(root, "refs")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return "", err
+		}
+	}
+	if _, err := os.Stat(blob); err != nil {
+		if err := c.fetchBlob(ctx, hc, url, blob, name, total); err != nil {
+			return "", err
+		}
+	}
+	link := filepath.Join(snapDir, name)
+	target, _ := filepath.Rel(snapDir, blob)
+	_ = os.Remove(link)
+	if err := os.Symlink(target, link); err != nil {
+		return "", err
+	}
+	if revision != commit {
+		if err := writeFileAtomic(filepath.Join(root, "refs", revision), []byte(commit)); err != nil {
+			return "", err
+		}
+	}
+	return snapDir, nil
+}
+
+func (c *Client) request(ctx context.Context, method, url string, from int64) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if from > 0 {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(from, 10)+"-")
+	}
+	return req, nil
+}
+
+// fetchBlob downloads url into blob, appending to blob.incomplete when a
+// previous attempt left one, and renames it into place when complete.
+func (c *Client) fetchBlob(ctx context.Context, hc *http.Client, url, blob, name string, total int64) error {
+	partial := blob + ".incomplete"
+	f, err := os.OpenFile(partial, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	have, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return err
+	}
+	if total >= 0 && have > total {
+		// A partial file longer than the blob cannot be a prefix of it.
+		if err := f.Truncate(0); err != nil {
+			return err
+		}
+		have, _ = f.Seek(0, io.SeekStart)
+	}
+	if total < 0 || have < total {
+		req, err := c.request(ctx, http.MethodGet, url, have)
+		if err != nil {
+			return err
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return fmt.Errorf("%s: %w", url, err)
+		}
+		defer resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusPartialContent:
+		case resp.StatusCode == http.StatusOK:
+			// The server ignored the Range header: start over.
+			if err := f.Truncate(0); err != nil {
+				return err
+			}
+			if have, err = f.Seek(0, io.SeekStart); err != nil {
+				return err
+			}
+		case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && have > 0:
+			// Already complete.
+		default:
+			return fmt.Errorf("%s: %s", url, resp.Status)
+		}
+		if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+			w := io.Writer(f)
+			if c.Progress != nil {
+				w = &progressWriter{w: f, file: name, done: have, total: total, fn: c.Progress}
+			}
+			n, err := io.Copy(w, resp.Body)
+			have += n
+			if err != nil {
+				return fmt.Errorf("%s: download interrupted after %d bytes (run again to resume): %w", url, have, err)
+			}
+		}
+	}
+	if total >= 0 && have != total {
+		return fmt.Errorf("%s: got %d bytes, expected %d (run again to resume)", url, have, total)
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(partial, blob)
+}
+
+type progressWriter struct {
+	w           io.Writer
+	file        string
+	done, total int64
+	fn          func(string, int64, int64)
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	p.done += int64(n)
+	p.fn(p.file, p.done, p.total)
+	return n, err
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

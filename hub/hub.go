@@ -23,6 +23,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/nerkit/nerkit/internal/atomicfile"
 )
 
 // DefaultEndpoint is the Hugging Face Hub; HF_ENDPOINT overrides it.
@@ -223,7 +225,7 @@ func (c *Client) download(ctx context.Context, repo, revision, name string) (str
 		return "", err
 	}
 	if revision != commit {
-		if err := writeFileAtomic(filepath.Join(root, "refs", revision), []byte(commit)); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(root, "refs", revision), []byte(commit)); err != nil {
 			return "", err
 		}
 	}
@@ -325,21 +327,4 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 	p.done += int64(n)
 	p.fn(p.file, p.done, p.total)
 	return n, err
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

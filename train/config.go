@@ -1,0 +1,162 @@
+// Package train is the fine-tuning workflow: it reads the data, builds the
+// model, runs the epochs with evaluation on dev, keeps the best checkpoint,
+// writes the run directory (model, metrics, plots, reports, predictions) and
+// can resume an interrupted run exactly.
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/nerkit/nerkit/internal/atomicfile"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is everything that determines a run. The defaults are the
+// reference recipe for fine-tuning a pretrained encoder; scratch: presets
+// override some of them (see Presets). The resolved config is saved in the
+// run directory as config.yaml.
+type Config struct {
+	Model string `yaml:"model" json:"model"` // model dir, hub id, or scratch:NAME
+
+	Train string `yaml:"train" json:"train"`
+	Dev   string `yaml:"dev" json:"dev"`
+	Test  string `yaml:"test" json:"test"`
+
+	TokenCol int    `yaml:"token_col" json:"token_col"`
+	TagCol   int    `yaml:"tag_col" json:"tag_col"`
+	Scheme   string `yaml:"scheme" json:"scheme"`
+	Labels   string `yaml:"labels" json:"labels"` // train | preset | model
+
+	Epochs         float64 `yaml:"epochs" json:"epochs"`
+	BatchSize      int     `yaml:"batch_size" json:"batch_size"`
+	EvalBatchSize  int     `yaml:"eval_batch_size" json:"eval_batch_size"`
+	GradAccum      int     `yaml:"grad_accum" json:"grad_accum"`
+	LR             float64 `yaml:"lr" json:"lr"`
+	WeightDecay    float64 `yaml:"weight_decay" json:"weight_decay"`
+	AdamBeta1      float64 `yaml:"adam_beta1" json:"adam_beta1"`
+	AdamBeta2      float64 `yaml:"adam_beta2" json:"adam_beta2"`
+	AdamEps        float64 `yaml:"adam_eps" json:"adam_eps"`
+	MaxGradNorm    float64 `yaml:"max_grad_norm" json:"max_grad_norm"`
+	Schedule       string  `yaml:"schedule" json:"schedule"` // linear | constant | constant_with_warmup
+	WarmupRatio    float64 `yaml:"warmup_ratio" json:"warmup_ratio"`
+	Seed           int64   `yaml:"seed" json:"seed"`
+	MaxLength      int     `yaml:"max_length" json:"max_length"`
+	Stride         int     `yaml:"stride" json:"stride"`
+	LabelAllTokens bool    `yaml:"label_all_tokens" json:"label_all_tokens"`
+	GroupByLength  bool    `yaml:"group_by_length" json:"group_by_length"`
+	Metric         string  `yaml:"metric" json:"metric"` // f1 | precision | recall | loss
+	Patience       int     `yaml:"patience" json:"patience"`
+	Threads        int     `yaml:"threads" json:"threads"`
+	ScoreMode      string  `yaml:"score_mode" json:"score_mode"` // conlleval | strict
+	MaxSteps       int     `yaml:"max_steps" json:"max_steps"`   // stop early after this many optimizer steps (0: no limit)
+
+	Out       string `yaml:"out" json:"out"`
+	Overwrite bool   `yaml:"overwrite" json:"overwrite"`
+}
+
+// Defaults is the reference recipe (HF Trainer's defaults for NER
+// fine-tuning as the reference task uses them).
+func Defaults() Config {
+	return Config{
+		Model:         "bert-base-multilingual-cased",
+		Scheme:        "auto",
+		Labels:        "train",
+		Epochs:        10,
+		BatchSize:     16,
+		EvalBatchSize: 32,
+		GradAccum:     1,
+		LR:            1e-5,
+		WeightDecay:   0.01,
+		AdamBeta1:     0.9,
+		AdamBeta2:     0.999,
+		AdamEps:       1e-8,
+		MaxGradNorm:   1.0,
+		Schedule:      "linear",
+		WarmupRatio:   0,
+		Seed:          42,
+		MaxLength:     512,
+		Stride:        128,
+		Metric:        "f1",
+		ScoreMode:     "conlleval",
+		Out:           "runs/latest",
+	}
+}
+
+// LoadConfigFile reads a YAML or JSON run config (JSON is YAML) on top of base.
+func LoadConfigFile(path string, base Config) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return base, err
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&base); err != nil {
+		return base, fmt.Errorf("%s: %w", path, err)
+	}
+	return base, nil
+}
+
+// Validate checks the values a user could get wrong.
+func (c *Config) Validate() error {
+	switch {
+	case c.Epochs <= 0 && c.MaxSteps <= 0:
+		return fmt.Errorf("epochs must be positive (got %v)", c.Epochs)
+	case c.BatchSize <= 0:
+		return fmt.Errorf("batch size must be positive (got %d)", c.BatchSize)
+	case c.EvalBatchSize <= 0:
+		return fmt.Errorf("eval batch size must be positive (got %d)", c.EvalBatchSize)
+	case c.GradAccum <= 0:
+		return fmt.Errorf("grad accumulation must be positive (got %d)", c.GradAccum)
+	case c.LR <= 0:
+		return fmt.Errorf("learning rate must be positive (got %v)", c.LR)
+	case c.WarmupRatio < 0 || c.WarmupRatio > 1:
+		return fmt.Errorf("warmup ratio must be in [0,1] (got %v)", c.WarmupRatio)
+	case c.MaxLength < 8:
+		return fmt.Errorf("max length must be at least 8 (got %d)", c.MaxLength)
+	case c.Stride < 0 || c.Stride >= c.MaxLength-2:
+		return fmt.Errorf("stride must be in [0, max_length-2) (got %d)", c.Stride)
+	case c.Train == "":
+		return fmt.Errorf("no training file (--train)")
+	}
+	switch c.Schedule {
+	case "linear", "constant", "constant_with_warmup":
+	default:
+		return fmt.Errorf("unknown schedule %q (linear, constant, constant_with_warmup)", c.Schedule)
+	}
+	switch c.Metric {
+	case "f1", "precision", "recall", "loss":
+	default:
+		return fmt.Errorf("unknown metric %q (f1, precision, recall, loss)", c.Metric)
+	}
+	switch c.ScoreMode {
+	case "conlleval", "strict":
+	default:
+		return fmt.Errorf("unknown score mode %q (conlleval, strict)", c.ScoreMode)
+	}
+	switch c.Labels {
+	case "train", "preset", "model":
+	default:
+		return fmt.Errorf("unknown label source %q (train, preset, model)", c.Labels)
+	}
+	return nil
+}
+
+// Save writes the resolved config as YAML.
+func (c *Config) Save(path string) error {
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, b)
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, append(b, '\n'))
+}

@@ -1,0 +1,76 @@
+package train
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/nerkit/nerkit/checkpoint"
+)
+
+// ScratchPrefix marks a model trained from random weights with mBERT's
+// vocabulary, e.g. "scratch:small".
+const ScratchPrefix = "scratch:"
+
+// Preset is a from-scratch architecture with the training defaults that suit
+// random initialisation (a much larger learning rate and warmup than
+// fine-tuning a pretrained encoder needs). Flags still override them.
+type Preset struct {
+	Layers, Hidden, Heads, FF int
+	LR, WarmupRatio           float64
+	Epochs                    float64
+	MaxLength                 int
+}
+
+// Presets are the scratch: models. "small" is the embedded default's model:
+// the 4-layer, 256-wide BERT of the reference point for this data.
+var Presets = map[string]Preset{
+	"tiny":  {Layers: 2, Hidden: 64, Heads: 2, FF: 256, LR: 1e-3, WarmupRatio: 0.1, Epochs: 3, MaxLength: 128},
+	"small": {Layers: 4, Hidden: 256, Heads: 4, FF: 1024, LR: 5e-4, WarmupRatio: 0.1, Epochs: 8, MaxLength: 128},
+	"base":  {Layers: 12, Hidden: 768, Heads: 12, FF: 3072, LR: 1e-4, WarmupRatio: 0.1, Epochs: 5, MaxLength: 512},
+}
+
+// PresetNames lists the presets for help texts.
+func PresetNames() string {
+	var names []string
+	for n := range Presets {
+		names = append(names, ScratchPrefix+n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// LookupPreset returns the preset a scratch: model names.
+func LookupPreset(model string) (Preset, bool, error) {
+	name, ok := strings.CutPrefix(model, ScratchPrefix)
+	if !ok {
+		return Preset{}, false, nil
+	}
+	p, found := Presets[name]
+	if !found {
+		return Preset{}, true, fmt.Errorf("unknown preset %q (have %s)", model, PresetNames())
+	}
+	return p, true, nil
+}
+
+// ScratchConfig is the HF config of a preset with mBERT's vocabulary.
+func (p Preset) ScratchConfig(vocabSize int) *checkpoint.Config {
+	return &checkpoint.Config{
+		Architectures:             []string{"BertForTokenClassification"},
+		ModelType:                 "bert",
+		VocabSize:                 vocabSize,
+		HiddenSize:                p.Hidden,
+		NumHiddenLayers:           p.Layers,
+		NumAttentionHeads:         p.Heads,
+		IntermediateSize:          p.FF,
+		HiddenAct:                 "gelu",
+		HiddenDropoutProb:         0.1,
+		AttentionProbsDropoutProb: 0.1,
+		MaxPositionEmbeddings:     512,
+		TypeVocabSize:             2,
+		InitializerRange:          0.02,
+		LayerNormEps:              1e-12,
+		PadTokenID:                0,
+		PositionEmbeddingType:     "absolute",
+	}
+}

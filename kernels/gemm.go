@@ -2,10 +2,45 @@
 // element-wise operations on float32 slices.
 package kernels
 
+import (
+	"fmt"
+	"sync"
+)
+
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where
 // op(X) is X or Xᵀ. op(A) is m×k, op(B) is k×n, C is m×n; lda, ldb, ldc are
-// row strides. This is the reference loop; the blocked kernel replaces it.
+// row strides. Work is split over Threads() goroutines; results do not depend
+// on the thread count (every C element has one fixed summation order).
+// When beta is 0, C is not read (NaNs in it are overwritten).
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(kernelFor(n), Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmSerial is Sgemm on the calling goroutine only, for callers that already
+// parallelise over batch items or attention heads. Results are bit-identical
+// to Sgemm's.
+func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(kernelFor(n), 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// bestKernel is the fastest micro-kernel this CPU supports.
+var bestKernel = availableKernels()[0]
+
+// kernelFor picks the micro-kernel for an n-column product: small n pays for
+// padding to a wide tile, so a narrower kernel wastes less there. The choice
+// depends only on n, so repeated calls give identical results.
+func kernelFor(n int) *microKernel {
+	if n <= 16 && narrowKernel != nil {
+		return narrowKernel
+	}
+	return bestKernel
+}
+
+// KernelName names the micro-kernel Sgemm uses on this machine.
+func KernelName() string { return bestKernel.name }
+
+// sgemmRef is the straightforward triple loop the tests compare against.
+func sgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
 			var s float32
@@ -31,3 +66,227 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		}
 	}
 }
+
+// checkOperand panics, BLAS-style, when a matrix slice cannot hold rows×cols
+// with stride ld: a silent out-of-range write would be far worse.
+func checkOperand(name string, x []float32, rows, cols, ld int) {
+	if ld < max(cols, 1) {
+		panic(fmt.Sprintf("kernels: Sgemm: ld%s = %d < %d columns", name, ld, cols))
+	}
+	if rows > 0 && cols > 0 && len(x) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("kernels: Sgemm: %s has %d elements, needs %d (%d×%d, stride %d)", name, len(x), (rows-1)*ld+cols, rows, cols, ld))
+	}
+}
+
+// gemmJob carries one call's operands to the workers; pooled so that the
+// parallel path does not allocate.
+type gemmJob struct {
+	kern           *microKernel
+	transA, transB bool
+	m, n, k        int
+	alpha          float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	splitN         bool
+	direct         bool // use kern.direct on unpacked A
+}
+
+var jobPool = sync.Pool{New: func() any { return new(gemmJob) }}
+
+// workspace holds one goroutine's pack buffers and edge tile.
+type workspace struct {
+	a, b []float32
+	tile [14 * 32]float32
+}
+
+var workspacePool = sync.Pool{New: func() any { return new(workspace) }}
+
+// grow returns a 64-byte aligned slice of length n, reusing buf if possible.
+func grow(buf []float32, n int) []float32 {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	raw := make([]float32, n+16)
+	off := 0
+	for alignedOffset(raw[off:]) != 0 {
+		off++
+	}
+	return raw[off : off+n : off+n]
+}
+
+// directMaxPanels is the widest product (in micro-panels of B) for which A is
+// read in place: packing A pays off only when many B panels reuse it.
+var directMaxPanels = 4
+
+// minParallelFlops is the size below which waking workers costs more than it
+// saves.
+const minParallelFlops = 1 << 21
+
+func sgemm(kern *microKernel, nthreads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	if transA {
+		checkOperand("a", a, k, m, lda)
+	} else {
+		checkOperand("a", a, m, k, lda)
+	}
+	if transB {
+		checkOperand("b", b, n, k, ldb)
+	} else {
+		checkOperand("b", b, k, n, ldb)
+	}
+	checkOperand("c", c, m, n, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	// Apply beta up front so the micro-kernels only ever accumulate.
+	if beta != 1 {
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			if beta == 0 {
+				clear(row)
+			} else {
+				for j := range row {
+					row[j] *= beta
+				}
+			}
+		}
+	}
+	if k == 0 || alpha == 0 {
+		return
+	}
+	job := jobPool.Get().(*gemmJob)
+	*job = gemmJob{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	mPanels := (m + kern.mr - 1) / kern.mr
+	nPanels := (n + kern.nr - 1) / kern.nr
+	parts := nthreads
+	if 2*float64(m)*float64(n)*float64(k) < minParallelFlops {
+		parts = 1
+	}
+	if parts > 1 {
+		// Each goroutine packs all of the operand it does not split; pick
+		// the split that packs less, unless it leaves goroutines idle.
+		costN := m*k + k*n/parts
+		costM := m*k/parts + k*n
+		job.splitN = costN <= costM
+		if job.splitN && nPanels < parts {
+			job.splitN = false
+		}
+		if !job.splitN && mPanels < parts {
+			job.splitN = nPanels >= mPanels
+		}
+	}
+	job.direct = kern.direct != nil && !transA && alpha == 1 && nPanels <= directMaxPanels
+	units := mPanels
+	if job.splitN {
+		units = nPanels
+	}
+	parallelRun(units, parts, job)
+	*job = gemmJob{}
+	jobPool.Put(job)
+}
+
+// run computes the C block made of panels [lo,hi) along the split dimension.
+func (j *gemmJob) run(lo, hi int) {
+	if j.splitN {
+		j.compute(0, j.m, lo*j.kern.nr, min(hi*j.kern.nr, j.n))
+	} else {
+		j.compute(lo*j.kern.mr, min(hi*j.kern.mr, j.m), 0, j.n)
+	}
+}
+
+// compute is the Goto/BLIS blocked loop nest over C[m0:m1, n0:n1].
+func (j *gemmJob) compute(m0, m1, n0, n1 int) {
+	kern := j.kern
+	ws := workspacePool.Get().(*workspace)
+	ncMax := min(kern.nc, roundUp(n1-n0, kern.nr))
+	mcMax := min(kern.mc, roundUp(m1-m0, kern.mr))
+	kcMax := min(kern.kc, j.k)
+	ws.b = grow(ws.b, kcMax*ncMax)
+	ws.a = grow(ws.a, kcMax*mcMax)
+	for jc := n0; jc < n1; jc += kern.nc {
+		nc := min(kern.nc, n1-jc)
+		for pc := 0; pc < j.k; pc += kern.kc {
+			kc := min(kern.kc, j.k-pc)
+			packB(ws.b, j.transB, j.b, j.ldb, pc, jc, kc, nc, kern.nr)
+			for ic := m0; ic < m1; ic += kern.mc {
+				mc := min(kern.mc, m1-ic)
+				if j.direct {
+					// Only the last, partial row panel needs packing.
+					full := mc / kern.mr * kern.mr
+					if full < mc {
+						packA(ws.a, false, j.a, j.lda, ic+full, pc, mc-full, kc, kern.mr, 1)
+					}
+					macroKernelDirect(kern, ws, mc, nc, kc, j.a[ic*j.lda+pc:], j.lda, j.c[ic*j.ldc+jc:], j.ldc)
+					continue
+				}
+				packA(ws.a, j.transA, j.a, j.lda, ic, pc, mc, kc, kern.mr, j.alpha)
+				macroKernel(kern, ws, mc, nc, kc, j.c[ic*j.ldc+jc:], j.ldc)
+			}
+		}
+	}
+	workspacePool.Put(ws)
+}
+
+// macroKernel runs the micro-kernel over every register tile of an mc×nc
+// block of C, using the packed A block and B panel in ws.
+func macroKernel(kern *microKernel, ws *workspace, mc, nc, kc int, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	tile := ws.tile[:mr*nr]
+	for jr := 0; jr < nc; jr += nr {
+		cols := min(nr, nc-jr)
+		bp := ws.b[jr*kc : jr*kc+nr*kc]
+		for ir := 0; ir < mc; ir += mr {
+			rows := min(mr, mc-ir)
+			ap := ws.a[ir*kc : ir*kc+mr*kc]
+			if rows == mr && cols == nr {
+				kern.fn(kc, ap, bp, c[ir*ldc+jr:], ldc)
+				continue
+			}
+			// Edge tile: compute the full tile aside, add the valid part.
+			clear(tile)
+			kern.fn(kc, ap, bp, tile, nr)
+			addTile(c[ir*ldc+jr:], ldc, tile, nr, rows, cols)
+		}
+	}
+}
+
+// macroKernelDirect is macroKernel with A read in place (row-major, stride
+// lda) for full row panels; a partial last row panel is packed in ws.a.
+func macroKernelDirect(kern *microKernel, ws *workspace, mc, nc, kc int, a []float32, lda int, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	tile := ws.tile[:mr*nr]
+	full := mc / mr * mr
+	for jr := 0; jr < nc; jr += nr {
+		cols := min(nr, nc-jr)
+		bp := ws.b[jr*kc : jr*kc+nr*kc]
+		for ir := 0; ir < full; ir += mr {
+			if cols == nr {
+				kern.direct(kc, a[ir*lda:], lda, bp, c[ir*ldc+jr:], ldc)
+				continue
+			}
+			clear(tile)
+			kern.direct(kc, a[ir*lda:], lda, bp, tile, nr)
+			addTile(c[ir*ldc+jr:], ldc, tile, nr, mr, cols)
+		}
+		if full < mc {
+			clear(tile)
+			kern.fn(kc, ws.a[:mr*kc], bp, tile, nr)
+			addTile(c[full*ldc+jr:], ldc, tile, nr, mc-full, cols)
+		}
+	}
+}
+
+// addTile adds the rows×cols corner of tile (stride nr) into c.
+func addTile(c []float32, ldc int, tile []float32, nr, rows, cols int) {
+	for i := 0; i < rows; i++ {
+		dst := c[i*ldc : i*ldc+cols]
+		src := tile[i*nr : i*nr+cols]
+		for x, v := range src {
+			dst[x] += v
+		}
+	}
+}
+
+func roundUp(x, to int) int { return (x + to - 1) / to * to }

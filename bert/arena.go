@@ -1,0 +1,102 @@
+package bert
+
+// arena holds every activation and gradient buffer of a forward/backward
+// pass, sized for the largest batch seen (rows N = B·T and attention
+// elements B·heads·T²) and reused: it grows, never shrinks, and a step of a
+// size already seen allocates nothing.
+//
+// Training keeps every layer's activations for the backward pass. Inference
+// needs none of them afterwards, so an arena that has only served inference
+// keeps one set of layer buffers and two hidden-state buffers, used in turn
+// (layer l uses layer[l % len], hidden state i uses hidden[i % len]).
+type arena struct {
+	rows, attn int // capacities: N and B·heads·T²
+	train      bool
+
+	ids, types, labels []int32
+	maskAdd            []float32 // 0 or maskedScore per position
+
+	embX, embMean, embRstd []float32
+	hidden                 [][]float32 // hidden_states, N×H each
+	layerBufs              []layerActs
+	dense                  []float32 // N×H: dense output before bias (scratch)
+
+	clsIn         []float32 // N×H: classifier input after dropout (training)
+	logits, probs []float32 // N×C
+	rowLoss       []float64 // N
+
+	// backward
+	dX, dY, dZ []float32 // N×H
+	dCtx       []float32 // N×H
+	dQKV       []float32 // N×3H
+	dInter     []float32 // N×I
+	dProbs     []float32 // B×heads×T²
+	dLogits    []float32 // N×C
+}
+
+// layerActs are what one BertLayer keeps for its backward pass.
+type layerActs struct {
+	qkv                       []float32 // N×3H: Q | K | V
+	probs, probsDrop          []float32 // B×heads×T²: softmax, and after dropout
+	ctx                       []float32 // N×H: attention context
+	attnX, attnMean, attnRstd []float32 // attention.output.LayerNorm input and stats
+	attnOut                   []float32 // N×H: attention.output.LayerNorm output
+	interPre, interAct        []float32 // N×I: before and after the activation
+	outX, outMean, outRstd    []float32 // output.LayerNorm input and stats
+}
+
+func (a *arena) layer(l int) *layerActs      { return &a.layerBufs[l%len(a.layerBufs)] }
+func (a *arena) hiddenState(i int) []float32 { return a.hidden[i%len(a.hidden)] }
+
+// ensure makes the arena big enough for a B×T batch.
+func (a *arena) ensure(m *Model, B, T int, train bool) {
+	rows, attn := B*T, B*m.heads*T*T
+	if rows <= a.rows && attn <= a.attn && (a.train || !train) {
+		return
+	}
+	a.alloc(m, max(rows, a.rows), max(attn, a.attn), train || a.train)
+}
+
+func (a *arena) alloc(m *Model, rows, attn int, train bool) {
+	H, I, C := m.h, m.inter, m.numLabels
+	f := func(n int) []float32 { return make([]float32, n) }
+	*a = arena{rows: rows, attn: attn, train: train}
+	a.ids, a.types, a.labels = make([]int32, rows), make([]int32, rows), make([]int32, rows)
+	a.maskAdd = f(rows)
+	a.embX, a.embMean, a.embRstd = f(rows*H), f(rows), f(rows)
+	nLayers, nHidden := 1, 2
+	if train {
+		nLayers, nHidden = m.layers, m.layers+1
+	}
+	a.hidden = make([][]float32, nHidden)
+	for i := range a.hidden {
+		a.hidden[i] = f(rows * H)
+	}
+	a.layerBufs = make([]layerActs, nLayers)
+	for i := range a.layerBufs {
+		la := &a.layerBufs[i]
+		la.qkv = f(rows * 3 * H)
+		la.probs = f(attn)
+		if train && m.attnDrop > 0 {
+			la.probsDrop = f(attn)
+		}
+		la.ctx = f(rows * H)
+		la.attnX, la.attnMean, la.attnRstd = f(rows*H), f(rows), f(rows)
+		la.attnOut = f(rows * H)
+		la.interPre, la.interAct = f(rows*I), f(rows*I)
+		la.outX, la.outMean, la.outRstd = f(rows*H), f(rows), f(rows)
+	}
+	a.dense = f(rows * H)
+	if train && m.clsDrop > 0 {
+		a.clsIn = f(rows * H)
+	}
+	a.logits, a.probs = f(rows*C), f(rows*C)
+	a.rowLoss = make([]float64, rows)
+	if train {
+		a.dX, a.dY, a.dZ, a.dCtx = f(rows*H), f(rows*H), f(rows*H), f(rows*H)
+		a.dQKV = f(rows * 3 * H)
+		a.dInter = f(rows * I)
+		a.dProbs = f(attn)
+		a.dLogits = f(rows * C)
+	}
+}

@@ -1,0 +1,147 @@
+package bert
+
+import (
+	"math"
+
+	"github.com/nerkit/nerkit/kernels"
+)
+
+// BertSelfAttention, eager implementation, one (batch row, head) at a time:
+//
+//	Q, K, V = X·Wqᵀ+bq, X·Wkᵀ+bk, X·Wvᵀ+bv        (one GEMM over [Wq;Wk;Wv])
+//	S = (Q·Kᵀ)·d^-½ + mask     mask = 0 for real keys, finfo(float32).min for padding
+//	P = softmax(S)               (row max subtracted)
+//	context = Dropout(P)·V       heads concatenated back to [T, H]
+//
+// BertSelfOutput (dense, dropout, residual, LayerNorm) is in model.go with
+// the fused residualLayerNormTask.
+
+// maskedScore is what HF adds to the scores of padding keys:
+// torch.finfo(torch.float32).min.
+const maskedScore = -math.MaxFloat32
+
+// sgemmSerial is the single-goroutine GEMM used inside per-head tasks, which
+// are already spread over the cores.
+var sgemmSerial = kernels.SgemmSerial
+
+// attentionTask computes probabilities and context for the heads
+// [lo, hi) of the flattened (batch row, head) index.
+type attentionTask struct {
+	qkv                       []float32 // N×3H: Q | K | V per row
+	maskAdd                   []float32 // N: 0 or maskedScore per key position
+	probs                     []float32 // B×heads×T×T: P (returned as attentions)
+	probsDrop                 []float32 // B×heads×T×T: Dropout(P); nil when no dropout
+	ctx                       []float32 // N×H
+	drop                      dropout
+	seqLen, h, heads, headDim int
+	scale                     float32
+}
+
+func (t *attentionTask) run(lo, hi int) {
+	T, h, d := t.seqLen, t.h, t.headDim
+	ld := 3 * h
+	for bh := lo; bh < hi; bh++ {
+		b, head := bh/t.heads, bh%t.heads
+		base := b * T * ld
+		q := t.qkv[base+head*d:]
+		k := t.qkv[base+h+head*d:]
+		v := t.qkv[base+2*h+head*d:]
+		p := t.probs[bh*T*T : (bh+1)*T*T]
+		sgemmSerial(false, true, T, T, d, t.scale, q, ld, k, ld, 0, p, T)
+		mask := t.maskAdd[b*T : (b+1)*T]
+		for i := 0; i < T; i++ {
+			row := p[i*T : (i+1)*T]
+			for j := range row {
+				row[j] += mask[j]
+			}
+			softmaxRow(row)
+		}
+		pv := p
+		if t.probsDrop != nil {
+			pv = t.probsDrop[bh*T*T : (bh+1)*T*T]
+			for i := range pv {
+				pv[i] = t.drop.apply(p[i], bh*T*T+i)
+			}
+		}
+		sgemmSerial(false, false, T, d, T, 1, pv, T, v, ld, 0, t.ctx[b*T*h+head*d:], h)
+	}
+}
+
+// softmaxRow replaces row by softmax(row), subtracting the maximum first.
+func softmaxRow(row []float32) {
+	m := row[0]
+	for _, v := range row[1:] {
+		if v > m {
+			m = v
+		}
+	}
+	var s float64
+	for j, v := range row {
+		e := float32(math.Exp(float64(v - m)))
+		row[j] = e
+		s += float64(e)
+	}
+	inv := float32(1 / s)
+	for j := range row {
+		row[j] *= inv
+	}
+}
+
+// attentionBackwardTask turns dContext into dQ, dK, dV (written into dqkv,
+// laid out as qkv) for the heads [lo, hi):
+//
+//	dV  = Dropout(P)ᵀ·dC          dPd = dC·Vᵀ          dP = Dropout'(dPd)
+//	dS  = P ⊙ (dP − rowsum(dP ⊙ P))
+//	dQ  = d^-½ · dS·K              dK  = d^-½ · dSᵀ·Q
+type attentionBackwardTask struct {
+	qkv, probs, probsDrop     []float32
+	dCtx                      []float32 // N×H
+	dProbs                    []float32 // B×heads×T×T scratch
+	dqkv                      []float32 // N×3H
+	drop                      dropout
+	seqLen, h, heads, headDim int
+	scale                     float32
+}
+
+func (t *attentionBackwardTask) run(lo, hi int) {
+	T, h, d := t.seqLen, t.h, t.headDim
+	ld := 3 * h
+	for bh := lo; bh < hi; bh++ {
+		b, head := bh/t.heads, bh%t.heads
+		base := b * T * ld
+		q := t.qkv[base+head*d:]
+		k := t.qkv[base+h+head*d:]
+		v := t.qkv[base+2*h+head*d:]
+		dq := t.dqkv[base+head*d:]
+		dk := t.dqkv[base+h+head*d:]
+		dv := t.dqkv[base+2*h+head*d:]
+		dc := t.dCtx[b*T*h+head*d:]
+		p := t.probs[bh*T*T : (bh+1)*T*T]
+		pv := p
+		if t.probsDrop != nil {
+			pv = t.probsDrop[bh*T*T : (bh+1)*T*T]
+		}
+		dp := t.dProbs[bh*T*T : (bh+1)*T*T]
+		sgemmSerial(true, false, T, d, T, 1, pv, T, dc, h, 0, dv, ld)
+		sgemmSerial(false, true, T, T, d, 1, dc, h, v, ld, 0, dp, T)
+		for i := 0; i < T; i++ {
+			dRow := dp[i*T : (i+1)*T]
+			pRow := p[i*T : (i+1)*T]
+			if t.drop.active() {
+				for j := range dRow {
+					dRow[j] = t.drop.apply(dRow[j], bh*T*T+i*T+j)
+				}
+			}
+			var s float64
+			for j, g := range dRow {
+				s += float64(g * pRow[j])
+			}
+			sum := float32(s)
+			for j, g := range dRow {
+				dRow[j] = pRow[j] * (g - sum)
+			}
+		}
+		sgemmSerial(false, false, T, d, T, t.scale, dp, T, k, ld, 0, dq, ld)
+		sgemmSerial(true, false, T, d, T, t.scale, dp, T, q, ld, 0, dk, ld)
+	}
+}

@@ -1,0 +1,65 @@
+package bert
+
+// dropout is inverted dropout as torch.nn.Dropout in training: keep each
+// element with probability 1−p and scale kept ones by 1/(1−p).
+//
+// The keep decision is a pure function of (seed, forward-call counter, site,
+// element index), a counter-based RNG: it does not depend on which goroutine
+// handles the element, so results are the same for any thread count, and
+// the backward pass recomputes the mask instead of storing it. The random
+// stream is nerkit's own, not torch's: equal in distribution, not in bits.
+type dropout struct {
+	p     float32 // 0 = identity (eval mode or p = 0)
+	scale float32 // 1/(1−p)
+	key   uint64
+}
+
+func newDropout(p float64, seed int64, call uint64, site int) dropout {
+	if p <= 0 {
+		return dropout{}
+	}
+	return dropout{
+		p:     float32(p),
+		scale: float32(1 / (1 - p)),
+		key:   mix64(mix64(uint64(seed)^0x6a09e667f3bcc909) + call*0x9e3779b97f4a7c15 + uint64(site)*0xbf58476d1ce4e5b9),
+	}
+}
+
+func (d dropout) active() bool { return d.p > 0 }
+
+// keep reports whether element i survives.
+func (d dropout) keep(i int) bool {
+	u := float32(mix64(d.key+uint64(i)*0x9e3779b97f4a7c15)>>40) * (1.0 / (1 << 24))
+	return u >= d.p
+}
+
+// apply is the forward (and, for a gradient, the backward) of element i.
+func (d dropout) apply(v float32, i int) float32 {
+	if d.p == 0 {
+		return v
+	}
+	if d.keep(i) {
+		return v * d.scale
+	}
+	return 0
+}
+
+// mix64 is splitmix64's finaliser.
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// dropoutTask applies d elementwise: dst[i] = d.apply(src[i], i). Used for the
+// gradient through a dropout whose input was not kept.
+type dropoutTask struct {
+	src, dst []float32
+	d        dropout
+}
+
+func (t *dropoutTask) run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		t.dst[i] = t.d.apply(t.src[i], i)
+	}
+}

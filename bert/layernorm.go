@@ -1,0 +1,142 @@
+package bert
+
+import "math"
+
+// LayerNorm over the hidden dimension, as torch.nn.LayerNorm:
+//
+//	y = (x − mean(x)) / sqrt(var(x) + eps) · γ + β,   var biased (÷H).
+//
+// Mean and variance are two-pass with float64 accumulators; mean and
+// rstd = 1/sqrt(var+eps) are kept per row for the backward pass.
+
+// layerNormRow normalises one row x into y and returns its mean and rstd.
+func layerNormRow(x, y, gamma, beta []float32, eps float64) (mean, rstd float32) {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	mu := s / float64(len(x))
+	var ss float64
+	for _, v := range x {
+		d := float64(v) - mu
+		ss += d * d
+	}
+	r := 1 / math.Sqrt(ss/float64(len(x))+eps)
+	mean, rstd = float32(mu), float32(r)
+	y = y[:len(x)]
+	gamma, beta = gamma[:len(x)], beta[:len(x)]
+	for i, v := range x {
+		y[i] = (v-mean)*rstd*gamma[i] + beta[i]
+	}
+	return mean, rstd
+}
+
+// residualLayerNormTask is the tail of BertSelfOutput and BertOutput, fused
+// into one pass per row:
+//
+//	x = Dropout(dense + bias) + residual;  y = LayerNorm(x)
+//
+// dense holds the GEMM result without bias; x (the LayerNorm input) is kept
+// for the backward pass. With residual nil it is the embeddings' LayerNorm
+// (x is then taken as is, and dense/bias/drop are unused).
+type residualLayerNormTask struct {
+	dense, bias, residual []float32
+	drop                  dropout
+	x, y                  []float32
+	gamma, beta           []float32
+	mean, rstd            []float32
+	h                     int
+	eps                   float64
+}
+
+func (t *residualLayerNormTask) run(lo, hi int) {
+	h := t.h
+	for r := lo; r < hi; r++ {
+		x := t.x[r*h : (r+1)*h]
+		if t.residual != nil {
+			d := t.dense[r*h : (r+1)*h]
+			res := t.residual[r*h : (r+1)*h]
+			for i := range x {
+				x[i] = t.drop.apply(d[i]+t.bias[i], r*h+i) + res[i]
+			}
+		}
+		t.mean[r], t.rstd[r] = layerNormRow(x, t.y[r*h:(r+1)*h], t.gamma, t.beta, t.eps)
+	}
+}
+
+// layerNormBackwardTask computes, per row, the input gradient of LayerNorm
+//
+//	x̂ = (x − mean)·rstd,  g = dy·γ
+//	dx = rstd · (g − mean(g) − x̂ · mean(g·x̂))
+//
+// and writes it to dx (overwriting).
+type layerNormBackwardTask struct {
+	dy, x, gamma, mean, rstd []float32
+	dx                       []float32
+	h                        int
+}
+
+func (t *layerNormBackwardTask) run(lo, hi int) {
+	h := t.h
+	gamma := t.gamma[:h]
+	for r := lo; r < hi; r++ {
+		dy := t.dy[r*h : (r+1)*h]
+		x := t.x[r*h : (r+1)*h]
+		dx := t.dx[r*h : (r+1)*h]
+		mean, rstd := t.mean[r], t.rstd[r]
+		var sg, sgx float64
+		for i := range dy {
+			g := dy[i] * gamma[i]
+			xhat := (x[i] - mean) * rstd
+			sg += float64(g)
+			sgx += float64(g * xhat)
+		}
+		mg := float32(sg / float64(h))
+		mgx := float32(sgx / float64(h))
+		for i := range dy {
+			xhat := (x[i] - mean) * rstd
+			dx[i] = rstd * (dy[i]*gamma[i] - mg - xhat*mgx)
+		}
+	}
+}
+
+// layerNormParamGradTask accumulates dγ += Σ_rows dy·x̂ and dβ += Σ_rows dy.
+// It is split over columns so each sum runs over rows in a fixed order.
+type layerNormParamGradTask struct {
+	dy, x, mean, rstd []float32
+	dGamma, dBeta     []float32
+	rows, h           int
+}
+
+func (t *layerNormParamGradTask) run(lo, hi int) {
+	h := t.h
+	for c := lo; c < hi; c++ {
+		var sg, sb float64
+		for r := 0; r < t.rows; r++ {
+			dy := t.dy[r*h+c]
+			sg += float64(dy * ((t.x[r*h+c] - t.mean[r]) * t.rstd[r]))
+			sb += float64(dy)
+		}
+		t.dGamma[c] += float32(sg)
+		t.dBeta[c] += float32(sb)
+	}
+}
+
+// columnSumTask accumulates the bias gradient db += Σ_rows dy, split over
+// columns for a fixed summation order.
+type columnSumTask struct {
+	dy      []float32
+	db      []float32
+	rows, n int
+}
+
+func (t *columnSumTask) run(lo, hi int) {
+	n := t.n
+	for c := lo; c < hi; c++ {
+		var s float64
+		for r := 0; r < t.rows; r++ {
+			s += float64(t.dy[r*n+c])
+		}
+		t.db[c] += float32(s)
+	}
+}

@@ -1,0 +1,349 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
+	"testing"
+)
+
+// operand is a rows×cols matrix stored with stride ld ≥ cols; the padding
+// holds a sentinel so stray reads show up as wrong results and stray writes
+// (into C) are caught.
+type operand struct {
+	rows, cols, ld int
+	data           []float32
+}
+
+const sentinel = float32(1e30)
+
+func newOperand(rng *rand.Rand, rows, cols, pad int) operand {
+	o := operand{rows: rows, cols: cols, ld: cols + pad}
+	o.data = make([]float32, max(rows*o.ld, 1))
+	for i := range o.data {
+		o.data[i] = sentinel
+	}
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			o.data[i*o.ld+j] = rng.Float32()*2 - 1
+		}
+	}
+	return o
+}
+
+func (o operand) clone() operand {
+	o.data = append([]float32(nil), o.data...)
+	return o
+}
+
+type gemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+type namedGemm struct {
+	name string
+	f    gemmFunc
+}
+
+// checkGemm runs every f and sgemmRef on the same inputs and compares them
+// element-wise. Both sum k float32 products in different orders (blocked,
+// FMA, alpha folded into A), so each is within k·u·S of the exact value,
+// S = |alpha|·Σ|a||b| + |beta·c| and u = 2⁻²⁴; the tolerance is twice that
+// plus a few ulps. A dropped or doubled term is far larger for the sizes used.
+func checkGemm(t *testing.T, fs []namedGemm, transA, transB bool, m, n, k int, alpha, beta float32, pad int, seed uint64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, uint64(m*1000000+n*1000+k)))
+	var a, b operand
+	if transA {
+		a = newOperand(rng, k, m, pad)
+	} else {
+		a = newOperand(rng, m, k, pad)
+	}
+	if transB {
+		b = newOperand(rng, n, k, pad)
+	} else {
+		b = newOperand(rng, k, n, pad)
+	}
+	c := newOperand(rng, m, n, pad)
+	if beta == 0 {
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				c.data[i*c.ld+j] = float32(math.NaN()) // must not be read
+			}
+		}
+	}
+	want := c.clone()
+	sgemmRef(transA, transB, m, n, k, alpha, a.data, a.ld, b.data, b.ld, beta, want.data, want.ld)
+	// |op(A)| (m×k) and |op(B)|ᵀ (n×k) in float64, for the error bound.
+	absA, absBt := make([]float64, m*k), make([]float64, n*k)
+	for i := 0; i < m; i++ {
+		for p := 0; p < k; p++ {
+			if transA {
+				absA[i*k+p] = math.Abs(float64(a.data[p*a.ld+i]))
+			} else {
+				absA[i*k+p] = math.Abs(float64(a.data[i*a.ld+p]))
+			}
+		}
+	}
+	for j := 0; j < n; j++ {
+		for p := 0; p < k; p++ {
+			if transB {
+				absBt[j*k+p] = math.Abs(float64(b.data[j*b.ld+p]))
+			} else {
+				absBt[j*k+p] = math.Abs(float64(b.data[p*b.ld+j]))
+			}
+		}
+	}
+	const u = 1.0 / (1 << 24)
+	tol := make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			ar, br := absA[i*k:i*k+k], absBt[j*k:j*k+k]
+			for p, x := range ar {
+				s += x * br[p]
+			}
+			c0 := float64(c.data[i*c.ld+j])
+			if beta == 0 {
+				c0 = 0
+			}
+			tol[i*n+j] = (2*float64(k)+4)*u*(math.Abs(float64(alpha))*s+math.Abs(float64(beta)*c0)) + 1e-30
+		}
+	}
+	for _, f := range fs {
+		got := c.clone()
+		f.f(transA, transB, m, n, k, alpha, a.data, a.ld, b.data, b.ld, beta, got.data, got.ld)
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				g, w := float64(got.data[i*got.ld+j]), float64(want.data[i*want.ld+j])
+				if math.IsNaN(g) || math.Abs(g-w) > tol[i*n+j] {
+					t.Fatalf("%s tA=%v tB=%v %dx%dx%d alpha=%g beta=%g: C[%d,%d] = %g, reference %g (|diff| %.3g > tol %.3g)",
+						f.name, transA, transB, m, n, k, alpha, beta, i, j, g, w, math.Abs(g-w), tol[i*n+j])
+				}
+			}
+			for j := n; j < c.ld; j++ {
+				if got.data[i*got.ld+j] != sentinel {
+					t.Fatalf("%s: padding C[%d,%d] overwritten with %g", f.name, i, j, got.data[i*got.ld+j])
+				}
+			}
+		}
+	}
+}
+
+// testKernels returns every micro-kernel on this machine plus, for each, a
+// copy with tiny cache blocks so that small tests cross every kc, mc and nc
+// block boundary.
+func testKernels() []*microKernel {
+	var ks []*microKernel
+	for _, k := range availableKernels() {
+		ks = append(ks, k)
+		tiny := *k
+		tiny.name += "-tinyblocks"
+		tiny.kc, tiny.mc, tiny.nc = 5, 2*k.mr, 2*k.nr
+		ks = append(ks, &tiny)
+	}
+	return ks
+}
+
+// allPaths is every kernel (and its tiny-block copy) with 1 and 2 threads,
+// plus the public entry points.
+func allPaths() []namedGemm {
+	fs := []namedGemm{{"Sgemm", Sgemm}, {"SgemmSerial", SgemmSerial}}
+	for _, kern := range testKernels() {
+		for _, th := range []int{1, 2} {
+			fs = append(fs, namedGemm{fmt.Sprintf("%s/threads=%d", kern.name, th), gemmWith(kern, th)})
+		}
+	}
+	return fs
+}
+
+func gemmWith(kern *microKernel, threads int) gemmFunc {
+	return func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+		sgemm(kern, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
+}
+
+var transCases = []struct{ a, b bool }{{false, false}, {true, false}, {false, true}, {true, true}}
+
+func TestSgemmSmallSizesAllKernels(t *testing.T) {
+	sizes := []int{1, 7, 17, 33}
+	fs := allPaths()
+	for _, tr := range transCases {
+		for _, m := range sizes {
+			for _, n := range sizes {
+				for _, k := range sizes {
+					checkGemm(t, fs, tr.a, tr.b, m, n, k, 1, 0, 0, 1)
+					checkGemm(t, fs, tr.a, tr.b, m, n, k, -1.5, 0.25, 3, 2)
+				}
+			}
+		}
+	}
+}
+
+func TestSgemmLargerSizesAllKernels(t *testing.T) {
+	// 257 > every mc, 600 > every kc; n = 100 and 257 cross the direct-A
+	// threshold of the wide kernels.
+	shapes := [][3]int{{100, 257, 33}, {257, 100, 257}, {33, 257, 100}, {257, 17, 600}, {7, 300, 257}}
+	if testing.Short() {
+		shapes = shapes[:2]
+	}
+	fs := allPaths()
+	for _, tr := range transCases {
+		for _, s := range shapes {
+			checkGemm(t, fs, tr.a, tr.b, s[0], s[1], s[2], 0.5, -2, 5, 3)
+			checkGemm(t, fs, tr.a, tr.b, s[0], s[1], s[2], 1, 1, 1, 4)
+		}
+	}
+}
+
+func TestSgemmAlphaBeta(t *testing.T) {
+	fs := []namedGemm{{"Sgemm", Sgemm}, {"SgemmSerial", SgemmSerial}}
+	for _, ab := range [][2]float32{{1, 0}, {1, 1}, {0, 0.5}, {0, 0}, {2, 1}, {-1, -1}, {0.125, 3}} {
+		for _, tr := range transCases {
+			checkGemm(t, fs, tr.a, tr.b, 37, 70, 45, ab[0], ab[1], 2, 4)
+			checkGemm(t, fs, tr.a, tr.b, 13, 5, 300, ab[0], ab[1], 0, 5)
+		}
+	}
+}
+
+// Reading A in place and packing it must give bit-identical results.
+func TestSgemmDirectMatchesPacked(t *testing.T) {
+	defer func(v int) { directMaxPanels = v }(directMaxPanels)
+	rng := rand.New(rand.NewPCG(9, 9))
+	const m, n, k = 77, 64, 130
+	a, b := newOperand(rng, m, k, 3), newOperand(rng, k, n, 0)
+	for _, kern := range availableKernels() {
+		if kern.direct == nil {
+			continue
+		}
+		var out [2][]float32
+		for i, limit := range []int{0, 1 << 30} {
+			directMaxPanels = limit
+			out[i] = make([]float32, m*n)
+			sgemm(kern, 1, false, false, m, n, k, 1, a.data, a.ld, b.data, b.ld, 0, out[i], n)
+		}
+		assertBitIdentical(t, out[1], out[0], kern.name+" direct vs packed")
+	}
+}
+
+func TestSgemmDegenerate(t *testing.T) {
+	c := []float32{1, 2, 3, 4}
+	Sgemm(false, false, 2, 2, 0, 1, nil, 1, nil, 2, 3, c, 2) // k = 0: C = beta*C
+	for i, want := range []float32{3, 6, 9, 12} {
+		if c[i] != want {
+			t.Fatalf("k=0: c = %v, want beta*C", c)
+		}
+	}
+	Sgemm(false, false, 0, 5, 3, 1, nil, 3, make([]float32, 15), 5, 0, nil, 5)
+	Sgemm(true, true, 4, 0, 3, 1, make([]float32, 12), 4, nil, 3, 0, nil, 1)
+}
+
+func TestSgemmPanicsOnShortSlice(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("no panic for a too-short C")
+		}
+	}()
+	Sgemm(false, false, 4, 4, 4, 1, make([]float32, 16), 4, make([]float32, 16), 4, 0, make([]float32, 15), 4)
+}
+
+// Each C element has one fixed summation order, so results must be
+// bit-identical whatever the thread count.
+func TestSgemmDeterministicAcrossThreads(t *testing.T) {
+	defer SetThreads(Threads())
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, s := range [][3]int{{300, 200, 700}, {1000, 9, 300}, {40, 800, 300}} {
+		m, n, k := s[0], s[1], s[2]
+		a := newOperand(rng, m, k, 0)
+		b := newOperand(rng, k, n, 0)
+		var first []float32
+		for _, th := range []int{1, 2, 3, 4, 7} {
+			SetThreads(th)
+			for range 2 {
+				c := make([]float32, m*n)
+				Sgemm(false, false, m, n, k, 1, a.data, k, b.data, n, 0, c, n)
+				if first == nil {
+					first = c
+					serial := make([]float32, m*n)
+					SgemmSerial(false, false, m, n, k, 1, a.data, k, b.data, n, 0, serial, n)
+					assertBitIdentical(t, serial, first, "SgemmSerial vs Sgemm")
+					continue
+				}
+				assertBitIdentical(t, c, first, fmt.Sprintf("%v threads=%d", s, th))
+			}
+		}
+	}
+}
+
+func assertBitIdentical(t *testing.T, got, want []float32, what string) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: element %d differs: %g vs %g", what, i, got[i], want[i])
+		}
+	}
+}
+
+func TestParallelForCoversRangeOnce(t *testing.T) {
+	defer SetThreads(Threads())
+	for _, th := range []int{1, 2, 5} {
+		SetThreads(th)
+		for _, n := range []int{0, 1, 3, 100} {
+			hits := make([]atomic.Int32, n)
+			ParallelFor(n, func(lo, hi int) {
+				// Nested calls must neither deadlock nor miss work.
+				ParallelFor(hi-lo, func(l2, h2 int) {
+					for i := lo + l2; i < lo+h2; i++ {
+						hits[i].Add(1)
+					}
+				})
+			})
+			for i := range hits {
+				if hits[i].Load() != 1 {
+					t.Fatalf("threads=%d n=%d: index %d visited %d times", th, n, i, hits[i].Load())
+				}
+			}
+		}
+	}
+}
+
+func TestSetThreads(t *testing.T) {
+	defer SetThreads(Threads())
+	SetThreads(3)
+	if Threads() != 3 {
+		t.Fatalf("Threads() = %d after SetThreads(3)", Threads())
+	}
+	SetThreads(0)
+	if Threads() != runtime.GOMAXPROCS(0) {
+		t.Fatalf("SetThreads(0) gave %d, want GOMAXPROCS", Threads())
+	}
+}
+
+func TestSgemmDoesNotAllocate(t *testing.T) {
+	defer SetThreads(Threads())
+	SetThreads(2)
+	for _, s := range [][3]int{{64, 64, 64}, {256, 256, 256}} {
+		m, n, k := s[0], s[1], s[2]
+		a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		allocs := testing.AllocsPerRun(20, func() {
+			Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n)
+			SgemmSerial(true, false, m, n, k, 1, a, m, b, n, 1, c, n)
+		})
+		// sync.Pool may drop buffers at a GC; anything near one per call is a leak.
+		if allocs > 0.5 {
+			t.Errorf("%v: %.2f allocations per call", s, allocs)
+		}
+	}
+}
+
+func TestPeakIsPlausible(t *testing.T) {
+	if ClockGHz() == 0 {
+		t.Skip("no clock probe on this architecture")
+	}
+	if g := ClockGHz(); g < 0.5 || g > 7 {
+		t.Fatalf("measured clock %.2f GHz is implausible", g)
+	}
+	if p := PeakGFLOPS(); p != float64(runtime.NumCPU())*32*ClockGHz() {
+		t.Fatalf("PeakGFLOPS = %g, want NumCPU*32*clock", p)
+	}
+}

@@ -1,0 +1,92 @@
+package kernels
+
+import "unsafe"
+
+// Packed layouts. An A block (mc×kc) is stored as consecutive mr-row
+// micro-panels: panel r holds, for each p, the mr values alpha*op(A)[r*mr+i, p].
+// A B panel (kc×nc) is stored as consecutive nr-column micro-panels: panel s
+// holds, for each p, the nr values op(B)[p, s*nr+j]. Padding rows/columns of
+// the last panel only feed discarded tile entries; they are zeroed so stale
+// buffer contents (denormals) cannot slow the kernel.
+
+// packA packs the mc×kc block of alpha*op(A) whose top-left is (i0, p0).
+func packA(dst []float32, transA bool, a []float32, lda, i0, p0, mc, kc, mr int, alpha float32) {
+	if transA {
+		// op(A)[i, p] = A[p, i]: rows of A are contiguous along i.
+		packAlongRows(dst, a, lda, p0, i0, kc, mc, mr)
+	} else {
+		packAcrossRows(dst, a, lda, i0, p0, mc, kc, mr)
+	}
+	if alpha != 1 {
+		d := dst[:roundUp(mc, mr)*kc]
+		for i := range d {
+			d[i] *= alpha
+		}
+	}
+}
+
+// packB packs the kc×nc panel of op(B) whose top-left is (p0, j0).
+func packB(dst []float32, transB bool, b []float32, ldb, p0, j0, kc, nc, nr int) {
+	if transB {
+		// op(B)[p, j] = B[j, p]: each output column is a contiguous B row.
+		packAcrossRows(dst, b, ldb, j0, p0, nc, kc, nr)
+	} else {
+		packAlongRows(dst, b, ldb, p0, j0, kc, nc, nr)
+	}
+}
+
+// packAlongRows packs the case where the source row s (stride ld) holds, for
+// one k index, the values of width consecutive panel lanes: source rows
+// r0..r0+kc, columns c0..c0+width. Each source row is read once, start to
+// end (reading one panel at a time would walk the rows at a stride of ld,
+// which for power-of-two ld thrashes one L1 set).
+func packAlongRows(dst, src []float32, ld, r0, c0, kc, width, w int) {
+	panels := (width + w - 1) / w
+	for p := 0; p < kc; p++ {
+		row := src[(r0+p)*ld+c0 : (r0+p)*ld+c0+width]
+		for s := 0; s < panels; s++ {
+			d := dst[s*w*kc+p*w : s*w*kc+p*w+w]
+			n := copy(d, row[s*w:])
+			clear(d[n:])
+		}
+	}
+}
+
+// packAcrossRows packs the case where each source row (stride ld) holds one
+// panel lane for all k: source rows r0..r0+width, columns c0..c0+kc. Rows are
+// gathered four at a time so the inner loop writes four adjacent lanes.
+func packAcrossRows(dst, src []float32, ld, r0, c0, width, kc, w int) {
+	for s := 0; s < width; s += w {
+		lanes := min(w, width-s)
+		d := dst[s*kc : s*kc+w*kc]
+		i := 0
+		for ; i+4 <= lanes; i += 4 {
+			base := (r0+s+i)*ld + c0
+			x0 := src[base : base+kc]
+			x1 := src[base+ld : base+ld+kc]
+			x2 := src[base+2*ld : base+2*ld+kc]
+			x3 := src[base+3*ld : base+3*ld+kc]
+			x1, x2, x3 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)]
+			for p := range x0 {
+				q := d[p*w+i : p*w+i+4 : p*w+i+4]
+				q[0], q[1], q[2], q[3] = x0[p], x1[p], x2[p], x3[p]
+			}
+		}
+		for ; i < lanes; i++ {
+			x := src[(r0+s+i)*ld+c0 : (r0+s+i)*ld+c0+kc]
+			for p, v := range x {
+				d[p*w+i] = v
+			}
+		}
+		if lanes < w {
+			for p := 0; p < kc; p++ {
+				clear(d[p*w+lanes : p*w+w])
+			}
+		}
+	}
+}
+
+// alignedOffset reports x's first element's address modulo 64 bytes.
+func alignedOffset(x []float32) uintptr {
+	return uintptr(unsafe.Pointer(unsafe.SliceData(x))) % 64
+}

@@ -1,0 +1,201 @@
+// Package pipeline runs inputs through the whole inference path, as Hugging
+// Face's token-classification pipeline does: raw text is split into words the
+// way BertPreTokenizer splits it (so offsets map back exactly), words become
+// sub-token windows (long texts are windowed, never truncated), the engine
+// gives logits, and package tagger turns them into word tags and entities.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nerkit/nerkit/conll"
+	"github.com/nerkit/nerkit/dataset"
+	"github.com/nerkit/nerkit/tagger"
+	"github.com/nerkit/nerkit/wordpiece"
+)
+
+// Engine is what inference needs from a model: logits for a batch.
+type Engine interface {
+	NumLabels() int
+	// Logits runs the model without dropout or gradients and returns
+	// Size*Len*NumLabels values, valid until the next call.
+	Logits(b *dataset.Batch) ([]float32, error)
+}
+
+// Pipeline holds a tokenizer, an engine and the label names. It is not safe
+// for concurrent use: the engine reuses its buffers. Serve one at a time.
+type Pipeline struct {
+	Tok       *wordpiece.Tokenizer
+	Engine    Engine
+	Labels    []string
+	MaxLen    int // positions per window, specials included
+	Stride    int // sub-token overlap between windows
+	BatchSize int // examples per forward pass
+}
+
+// Input is one text, raw or pre-split into words.
+type Input struct {
+	Text     string
+	Words    []string // pre-split input; Text is ignored when set
+	Strategy tagger.Strategy
+}
+
+// Output is the answer for one input.
+type Output struct {
+	Entities []tagger.Entity
+	Words    []Word
+}
+
+// Word is one word of the input with its tag.
+type Word struct {
+	Text      string   `json:"word"`
+	Start     int      `json:"start"` // code points (raw text) or word index (pre-split)
+	End       int      `json:"end"`
+	ByteStart int      `json:"byte_start"`
+	ByteEnd   int      `json:"byte_end"`
+	Tag       string   `json:"tag"`
+	Score     *float32 `json:"score"` // nil for a word without sub-tokens
+}
+
+// Run processes inputs as one job: all windows of all inputs are batched
+// together, shortest padding first.
+func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
+	sents := make([]conll.Sentence, len(inputs))
+	spans := make([][]wordpiece.Span, len(inputs))
+	texts := make([]string, len(inputs))
+	for i, in := range inputs {
+		if in.Words != nil {
+			// Pre-split words are laid out in a synthetic text joined by
+			// spaces, so entity text and offsets refer to that text.
+			sp, text := joinWords(in.Words)
+			spans[i], texts[i] = sp, text
+			sents[i] = conll.Sentence{Words: in.Words}
+			continue
+		}
+		spans[i] = p.Tok.PreTokenize(in.Text)
+		texts[i] = in.Text
+		words := make([]string, len(spans[i]))
+		for j, s := range spans[i] {
+			words[j] = s.Text
+		}
+		sents[i] = conll.Sentence{Words: words}
+	}
+	examples, _, err := dataset.Encode(sents, p.Tok, nil, dataset.Options{MaxLen: p.MaxLen, Stride: p.Stride, Source: "input"})
+	if err != nil {
+		return nil, err
+	}
+	col, err := dataset.NewCollector(sents, examples, len(p.Labels), int32(outsideID(p.Labels)))
+	if err != nil {
+		return nil, err
+	}
+	bs := p.BatchSize
+	if bs <= 0 {
+		bs = 32
+	}
+	plan, err := dataset.Plan(examples, bs, 0, 0, dataset.BatchOptions{Order: dataset.SortedByLength, PadID: p.Tok.PadID()})
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range dataset.Each(examples, plan, p.Tok.PadID()) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		logits, err := p.Engine.Logits(b)
+		if err != nil {
+			return nil, err
+		}
+		if err := col.AddBatch(b, logits); err != nil {
+			return nil, err
+		}
+	}
+	if err := col.Complete(); err != nil {
+		return nil, err
+	}
+	out := make([]Output, len(inputs))
+	for i, in := range inputs {
+		words := p.tagWords(sents[i].Words, spans[i], col.Probs(i))
+		strategy := in.Strategy
+		if strategy == "" {
+			strategy = tagger.First
+		}
+		out[i].Entities = tagger.Entities(texts[i], words, p.Labels, strategy)
+		tags := tagger.WordTags(words, p.Labels, strategy)
+		out[i].Words = make([]Word, len(words))
+		for j, w := range words {
+			ow := Word{Text: sents[i].Words[j], ByteStart: w.Start, ByteEnd: w.End, Tag: tags[j].Tag}
+			if in.Words != nil {
+				ow.Start, ow.End = j, j+1
+			} else {
+				ow.Start, ow.End = runeOffset(texts[i], w.Start), runeOffset(texts[i], w.End)
+			}
+			if tags[j].HasScore {
+				s := tags[j].Score
+				ow.Score = &s
+			}
+			out[i].Words[j] = ow
+		}
+	}
+	return out, nil
+}
+
+// tagWords attaches each word's sub-token distributions and byte spans.
+func (p *Pipeline) tagWords(words []string, spans []wordpiece.Span, probs *dataset.SentenceProbs) []tagger.Word {
+	enc := p.Tok.EncodeWords(words) // per-token offsets within each word
+	out := make([]tagger.Word, len(words))
+	for w := range words {
+		out[w] = tagger.Word{Start: spans[w].Start, End: spans[w].End}
+		start, end := probs.WordTokens(w)
+		for k := start; k < end; k++ {
+			tok := tagger.Token{Start: spans[w].Start, End: spans[w].End, Probs: probs.Token(k)}
+			if k+1 < len(enc.Offsets) && enc.WordIDs[k+1] == w {
+				off := enc.Offsets[k+1]
+				tok.Start, tok.End = spans[w].Start+off[0], spans[w].Start+off[1]
+			}
+			out[w].Tokens = append(out[w].Tokens, tok)
+		}
+	}
+	return out
+}
+
+func joinWords(words []string) ([]wordpiece.Span, string) {
+	spans := make([]wordpiece.Span, len(words))
+	n := 0
+	for _, w := range words {
+		n += len(w) + 1
+	}
+	buf := make([]byte, 0, n)
+	for i, w := range words {
+		if i > 0 {
+			buf = append(buf, ' ')
+		}
+		spans[i] = wordpiece.Span{Start: len(buf), End: len(buf) + len(w), Text: w}
+		buf = append(buf, w...)
+	}
+	return spans, string(buf)
+}
+
+func runeOffset(s string, byteOff int) int {
+	n := 0
+	for range s[:byteOff] {
+		n++
+	}
+	return n
+}
+
+func outsideID(labels []string) int {
+	for i, l := range labels {
+		if l == "O" {
+			return i
+		}
+	}
+	return 0
+}
+
+// CheckLabels verifies that the label list fits the engine.
+func (p *Pipeline) CheckLabels() error {
+	if len(p.Labels) != p.Engine.NumLabels() {
+		return fmt.Errorf("model has %d labels but %d label names", p.Engine.NumLabels(), len(p.Labels))
+	}
+	return nil
+}

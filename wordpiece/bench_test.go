@@ -1,0 +1,125 @@
+package wordpiece
+
+import (
+	"bufio"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+const factRuEvalTrain = "../testdata/data/factrueval2016/train.txt"
+
+// readSentences reads the words (first column) of a CoNLL file, split on
+// blank lines, as tools/tokbench/bench.js does.
+func readSentences(tb testing.TB, path string) [][]string {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var sents [][]string
+	var cur []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 0 {
+			if len(cur) > 0 {
+				sents = append(sents, cur)
+				cur = nil
+			}
+			continue
+		}
+		cur = append(cur, fields[0])
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	if len(cur) > 0 {
+		sents = append(sents, cur)
+	}
+	return sents
+}
+
+// BenchmarkEncodeWordsFactRuEval encodes every FactRuEval train sentence as
+// pre-split words (the training workload); reports tokens/s including
+// [CLS]/[SEP].
+func BenchmarkEncodeWordsFactRuEval(b *testing.B) {
+	tok, _ := mbert(b)
+	sents := readSentences(b, factRuEvalTrain)
+	tokens := 0
+	for _, s := range sents {
+		tokens += len(tok.EncodeWords(s).IDs)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		for _, s := range sents {
+			tok.EncodeWords(s)
+		}
+	}
+	b.ReportMetric(float64(tokens)*float64(b.N)/time.Since(start).Seconds(), "tokens/s")
+}
+
+// BenchmarkEncodeFactRuEvalText encodes the same sentences as raw text
+// (words joined by spaces).
+func BenchmarkEncodeFactRuEvalText(b *testing.B) {
+	tok, _ := mbert(b)
+	sents := readSentences(b, factRuEvalTrain)
+	texts := make([]string, len(sents))
+	tokens := 0
+	for i, s := range sents {
+		texts[i] = strings.Join(s, " ")
+		tokens += len(tok.Encode(texts[i]).IDs)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		for _, t := range texts {
+			tok.Encode(t)
+		}
+	}
+	b.ReportMetric(float64(tokens)*float64(b.N)/time.Since(start).Seconds(), "tokens/s")
+}
+
+// BenchmarkEncodeWordsUncased is the training workload through the
+// lowercasing, accent-stripping path.
+func BenchmarkEncodeWordsUncased(b *testing.B) {
+	_, tok := mbert(b)
+	sents := readSentences(b, factRuEvalTrain)
+	tokens := 0
+	for _, s := range sents {
+		tokens += len(tok.EncodeWords(s).IDs)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		for _, s := range sents {
+			tok.EncodeWords(s)
+		}
+	}
+	b.ReportMetric(float64(tokens)*float64(b.N)/time.Since(start).Seconds(), "tokens/s")
+}
+
+// BenchmarkLoadTokenizerJSON measures start-up: parsing mBERT's
+// tokenizer.json (119,547 tokens).
+func BenchmarkLoadTokenizerJSON(b *testing.B) {
+	for b.Loop() {
+		if _, err := Load(mbertJSON); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoadVocabTxt measures start-up from vocab.txt.
+func BenchmarkLoadVocabTxt(b *testing.B) {
+	for b.Loop() {
+		if _, err := Load(mbertVocab); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

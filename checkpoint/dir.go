@@ -13,17 +13,17 @@ import (
 
 // File names of a Hugging Face model directory.
 const (
-	ConfigFile           = "config.json"
-	SafetensorsFile      = "model.safetensors"
-	SafetensorsIndexFile = "model.safetensors.index.json"
-	TorchBinFile         = "pytorch_model.bin"
+	ConfigFileName           = "config.json"
+	SafetensorsFileName      = "model.safetensors"
+	SafetensorsIndexFileName = "model.safetensors.index.json"
+	TorchBinFileName         = "pytorch_model.bin"
 )
 
 // LoadDir reads config.json and the weights of a model directory, preferring
 // model.safetensors, then a sharded model.safetensors.index.json, then
 // pytorch_model.bin.
 func LoadDir(dir string) (*Config, map[string]Tensor, error) {
-	cfg, err := ReadConfig(filepath.Join(dir, ConfigFile))
+	cfg, err := ReadConfig(filepath.Join(dir, ConfigFileName))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -36,15 +36,15 @@ func LoadDir(dir string) (*Config, map[string]Tensor, error) {
 
 // LoadWeights reads only the weights of a model directory; see LoadDir.
 func LoadWeights(dir string) (map[string]Tensor, error) {
-	st := filepath.Join(dir, SafetensorsFile)
+	st := filepath.Join(dir, SafetensorsFileName)
 	if exists(st) {
 		return ReadSafetensors(st)
 	}
-	idx := filepath.Join(dir, SafetensorsIndexFile)
+	idx := filepath.Join(dir, SafetensorsIndexFileName)
 	if exists(idx) {
 		return readShardedSafetensors(dir, idx)
 	}
-	bin := filepath.Join(dir, TorchBinFile)
+	bin := filepath.Join(dir, TorchBinFileName)
 	if exists(bin) {
 		return ReadTorchBin(bin)
 	}
@@ -53,7 +53,7 @@ func LoadWeights(dir string) (map[string]Tensor, error) {
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", dir)
 	}
-	return nil, fmt.Errorf("%s: no weights found (looked for %s, %s, %s)", dir, SafetensorsFile, SafetensorsIndexFile, TorchBinFile)
+	return nil, fmt.Errorf("%s: no weights found (looked for %s, %s, %s)", dir, SafetensorsFileName, SafetensorsIndexFileName, TorchBinFileName)
 }
 
 func exists(path string) bool {
@@ -152,10 +152,10 @@ func SaveDir(dir string, cfg *Config, tensors map[string]Tensor, extra func(tmpD
 	if labels, lerr := cfg.Labels(); lerr == nil && len(labels) > 0 {
 		out.SetLabels(labels) // rebuild label2id so the two maps agree
 	}
-	if err := WriteConfig(filepath.Join(tmp, ConfigFile), &out); err != nil {
+	if err := WriteConfig(filepath.Join(tmp, ConfigFileName), &out); err != nil {
 		return err
 	}
-	if err := WriteSafetensors(filepath.Join(tmp, SafetensorsFile), tensors, nil); err != nil {
+	if err := WriteSafetensors(filepath.Join(tmp, SafetensorsFileName), tensors, nil); err != nil {
 		return err
 	}
 	if extra != nil {

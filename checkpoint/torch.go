@@ -302,6 +302,20 @@ func decodeTorch(r io.ReaderAt, size int64, file string) (tf *TorchFile, err err
 		if rec.UncompressedSize64 != want {
 			return nil, malformed(file, "record %s holds %d bytes, but storage %q is %d × %d bytes", rec.Name, rec.UncompressedSize64, st.key, st.numel, st.typ.size)
 		}
+		ids := byStorage[st]
+		if t := entries[ids[0]].value.(*torchTensor); len(ids) == 1 && st.typ.dtype == "F32" && hostLittleEndian &&
+			order == binary.ByteOrder(binary.LittleEndian) && t.offset == 0 && isContiguous(t.size, t.stride) {
+			// The common case: one tensor owning its whole storage. Read
+			// straight into the result, no intermediate copy.
+			if n, _ := checkedNumel(t.size); n == st.numel {
+				data := make([]float32, n)
+				if err := readRecordInto(rec, f32Bytes(data), file); err != nil {
+					return nil, err
+				}
+				tf.Tensors[entries[ids[0]].name] = Tensor{Shape: t.size, Data: data}
+				continue
+			}
+		}
 		raw, err := readRecord(rec, int64(want), file)
 		if err != nil {
 			return nil, err
@@ -405,6 +419,10 @@ func gatherF32(t *torchTensor, raw []byte, order binary.ByteOrder) []float32 {
 	conv := elemConverter(t.storage.typ.dtype, order)
 	if isContiguous(t.size, t.stride) {
 		src := raw[t.offset*es : (t.offset+n)*es]
+		if t.storage.typ.dtype == "F32" && hostLittleEndian && order == binary.ByteOrder(binary.LittleEndian) {
+			copy(f32Bytes(out), src)
+			return out
+		}
 		for i := range out {
 			out[i] = conv(src[i*es:])
 		}
@@ -465,20 +483,31 @@ func readRecord(f *zip.File, limit int64, file string) ([]byte, error) {
 		f.UncompressedSize64 > 1100*f.CompressedSize64+64 {
 		return nil, malformed(file, "record %s declares %d bytes from %d compressed", f.Name, f.UncompressedSize64, f.CompressedSize64)
 	}
+	buf := make([]byte, f.UncompressedSize64)
+	if err := readRecordInto(f, buf, file); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+// readRecordInto reads a record whose size is exactly len(buf).
+func readRecordInto(f *zip.File, buf []byte, file string) error {
+	if f.UncompressedSize64 != uint64(len(buf)) {
+		return malformed(file, "record %s holds %d bytes, want %d", f.Name, f.UncompressedSize64, len(buf))
+	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, malformed(file, "record %s: %v", f.Name, err)
+		return malformed(file, "record %s: %v", f.Name, err)
 	}
 	defer rc.Close()
-	buf := make([]byte, f.UncompressedSize64)
 	if _, err := io.ReadFull(rc, buf); err != nil {
-		return nil, malformed(file, "record %s: %v", f.Name, err)
+		return malformed(file, "record %s: %v", f.Name, err)
 	}
 	// Reading to EOF makes archive/zip verify the CRC.
 	if n, err := rc.Read(make([]byte, 1)); n != 0 || err != io.EOF {
-		return nil, malformed(file, "record %s: corrupt (%v)", f.Name, err)
+		return malformed(file, "record %s: corrupt (%v)", f.Name, err)
 	}
-	return buf, nil
+	return nil
 }
 
 // scanPickle walks the opcode stream once before gopickle interprets it,

@@ -260,6 +260,8 @@ func TestDecodeTorchBinRejects(t *testing.T) {
 	oob.offset = 1
 	bigView := good
 	bigView.size, bigView.stride = []int{1 << 30, 1 << 30}, []int{1 << 30, 1}
+	expand := good
+	expand.size, expand.stride = []int{1 << 20, 1 << 20}, []int{0, 0}
 	evil := (&pickleBuilder{}).op(0x80, 2).global("os", "system").str("echo pwned").op(0x85, 'R', '.').b
 	stackEvil := (&pickleBuilder{}).op(0x80, 4).str("builtins").str("eval").op(0x93).str("1").op(0x85, 'R', '.').b
 	hugeBytes := (&pickleBuilder{}).op(0x80, 4, 0x8e).op(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, '.').b
@@ -275,6 +277,8 @@ func TestDecodeTorchBinRejects(t *testing.T) {
 		{"overflow view", buildTorchZip(t, buildStateDictPickle([]fakeTensor{bigView}), rec), `tensor "w"`},
 		{"missing record", buildTorchZip(t, buildStateDictPickle([]fakeTensor{good}), nil), "has no record archive/data/0"},
 		{"short record", buildTorchZip(t, buildStateDictPickle([]fakeTensor{good}), map[string][]byte{"0": f32Record(1)}), "holds 4 bytes"},
+		{"overlapping views", buildTorchZip(t, buildStateDictPickle([]fakeTensor{good, renamed(good, "v"), renamed(good, "u")}), rec), "more than twice"},
+		{"stride-0 blowup", buildTorchZip(t, buildStateDictPickle([]fakeTensor{expand}), rec), "larger than its 4-element storage"},
 		{"not a dict", buildTorchZip(t, (&pickleBuilder{}).op(0x80, 2).int(3).op('.').b, nil), "not a state dict"},
 		{"no stop", buildTorchZip(t, []byte{0x80, 2, ')'}, nil), "without STOP"},
 		{"bad opcode", buildTorchZip(t, []byte{0x80, 2, 0xff, '.'}, nil), "unknown opcode"},
@@ -300,6 +304,11 @@ func TestDecodeTorchBinRejects(t *testing.T) {
 			t.Fatalf("truncation to %d bytes accepted", n)
 		}
 	}
+}
+
+func renamed(t fakeTensor, name string) fakeTensor {
+	t.name = name
+	return t
 }
 
 func buildZipOnly(t *testing.T, names ...string) []byte {

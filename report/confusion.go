@@ -300,7 +300,7 @@ func (lay confusionLayout) paint(dc draw.Canvas) {
 	yTitle.XAlign, yTitle.YAlign = draw.XCenter, draw.YTop
 	dc.FillText(yTitle, vg.Point{X: confMargin, Y: bottom + matrix/2}, "gold label")
 
-	// Colour bar with ticks every 0.2.
+	// Colour bar.
 	const steps = 100
 	barRight := lay.barLeft + confBarWidth
 	for k := range steps {
@@ -314,8 +314,12 @@ func (lay confusionLayout) paint(dc draw.Canvas) {
 	}
 	dc.StrokeLines(frame, []vg.Point{{X: lay.barLeft, Y: bottom}, {X: barRight, Y: bottom}, {X: barRight, Y: top}, {X: lay.barLeft, Y: top}, {X: lay.barLeft, Y: bottom}})
 	barTick := sansStyle(10, draw.XLeft, draw.YCenter)
-	for k := 0; k <= 5; k++ {
-		v := float64(k) / 5
+	ticks := 5 // every 0.2, or every 0.5 on a short bar
+	if matrix < 2.5*vg.Inch {
+		ticks = 2
+	}
+	for k := 0; k <= ticks; k++ {
+		v := float64(k) / float64(ticks)
 		y := bottom + vg.Length(v)*matrix
 		dc.StrokeLine2(frame, barRight, y, barRight+confBarTickLen, y)
 		dc.FillText(barTick, vg.Point{X: barRight + confBarTickLen + 2, Y: y}, strconv.FormatFloat(v, 'f', 1, 64))

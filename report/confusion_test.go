@@ -136,3 +136,37 @@ func TestTextContrast(t *testing.T) {
 		t.Error("dark and light cells must get different text colours")
 	}
 }
+
+func TestConfusionPlotSmall(t *testing.T) {
+	dir := outDir(t)
+	labels := []string{"O", "ENTITY"}
+	counts := [][]int{{950, 50}, {10, 40}}
+	if err := WriteConfusionPlots(dir, "confusion_2", "Tiny", labels, counts); err != nil {
+		t.Fatal(err)
+	}
+	lay := layoutConfusion("Tiny", labels, counts)
+	// The title is wider than a 2×2 matrix: the figure must widen for it.
+	if tw := lay.titleStyle.Width(lay.title); lay.width < tw {
+		t.Errorf("figure %v narrower than its title %v", lay.width, tw)
+	}
+	w, h := pngPixels(lay.width, lay.height)
+	checkPNG(t, filepath.Join(dir, "confusion_2.png"), w, h)
+}
+
+func BenchmarkConfusionPlot40(b *testing.B) {
+	labels := make([]string, 40)
+	for i := range labels {
+		labels[i] = fmt.Sprintf("B-TYPE%02d", i)
+	}
+	counts := syntheticConfusion(labels, -1)
+	for _, ext := range []string{"png", "svg"} {
+		b.Run(ext, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "c."+ext)
+			for b.Loop() {
+				if err := ConfusionPlot(path, labels, counts); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -55,7 +55,9 @@ func WriteLossPlots(dir string, steps []StepLoss, epochs []EpochLoss, stepsPerEp
 // training loss per epoch and the dev loss per epoch, against epochs.
 // stepsPerEpoch ≤ 0 means unknown: it is then inferred from the last step
 // and the last epoch, and without epochs the x axis counts steps.
-// Non-finite losses are left out (NaN dev loss means "no dev set").
+// Non-finite losses are left out (NaN dev loss means "no dev set"). When
+// the curves span more than a factor of 30 the y axis is logarithmic, so
+// the late epochs, where over-fitting shows, are not flattened at zero.
 // The format follows the extension of path: .png or .svg.
 func LossPlot(path string, steps []StepLoss, epochs []EpochLoss, stepsPerEpoch int) error {
 	p, legend := buildLossPlot(steps, epochs, stepsPerEpoch)
@@ -209,13 +211,16 @@ func collectLossSeries(steps []StepLoss, epochs []EpochLoss, stepsPerEpoch int) 
 	}
 	sortedEpochs := slices.Clone(epochs)
 	slices.SortStableFunc(sortedEpochs, func(a, b EpochLoss) int { return a.Epoch - b.Epoch })
+	epochUnit := 1.0
+	if !ls.axis.inEpochs {
+		epochUnit = ls.axis.stepsPerEpoch
+	}
 	for _, e := range sortedEpochs {
-		x := float64(e.Epoch)
-		if !ls.axis.inEpochs {
-			x *= ls.axis.stepsPerEpoch
-		}
+		x := float64(e.Epoch) * epochUnit
 		if isFinite(e.Train) {
-			ls.train = append(ls.train, plotter.XY{X: x, Y: e.Train})
+			// The mean over an epoch belongs to its middle, where it lines
+			// up with the per-step curve; dev loss is measured at the end.
+			ls.train = append(ls.train, plotter.XY{X: x - epochUnit/2, Y: e.Train})
 		}
 		if isFinite(e.Dev) {
 			ls.dev = append(ls.dev, plotter.XY{X: x, Y: e.Dev})
@@ -285,6 +290,7 @@ func buildLossPlot(steps []StepLoss, epochs []EpochLoss, stepsPerEpoch int) (*pl
 	legend.TextStyle.Font.Size = 11
 	legend.TextStyle.Font.Variant = sansVariant
 	legend.ThumbnailWidth = 0.5 * vg.Inch
+	legend.Padding = vg.Points(6) // two-line entries need air between them
 
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = colGrid
@@ -322,7 +328,7 @@ func buildLossPlot(steps []StepLoss, epochs []EpochLoss, stepsPerEpoch int) (*pl
 			points.Radius = vg.Points(4)
 			points.Color = colEpochTrain
 			p.Add(line, points)
-			legend.Add("train loss per epoch (mean)", line, points)
+			legend.Add("train loss, epoch mean\n(plotted mid-epoch)", line, points)
 		}
 	}
 	if dev := drawable(ls.dev); len(dev) > 0 {

@@ -46,7 +46,7 @@ func TestLossPlotFiles(t *testing.T) {
 	w, h := pngPixels(lossFigWidth, lossFigHeight)
 	checkPNG(t, filepath.Join(dir, "loss.png"), w, h)
 	texts := checkSVG(t, filepath.Join(dir, "loss.svg"))
-	for _, want := range []string{"Training and validation loss", "dev loss per epoch", "train loss per epoch", "EMA span", "lowest dev loss", "epoch (400 steps per epoch)"} {
+	for _, want := range []string{"Training and validation loss", "dev loss per epoch", "train loss, epoch mean", "EMA span", "lowest dev loss", "epoch (400 steps per epoch)"} {
 		if !containsText(texts, want) {
 			t.Errorf("loss.svg lacks %q; texts: %q", want, texts)
 		}

@@ -1,0 +1,78 @@
+package bert
+
+import "math"
+
+// float32 elementary functions for the hot element-wise loops (GELU and
+// softmax run tens of millions of times per step). Go's math package works
+// in float64 and costs several times more; these are within a few float32
+// ulps, which is the accuracy PyTorch's vectorised CPU kernels have too
+// (TestMathf measures it).
+
+// expf is Cephes' expf: e^x = 2^n · e^r with |r| ≤ ln2/2, a degree-6
+// polynomial for e^r. Results below the smallest normal float32 flush to 0.
+func expf(x float32) float32 {
+	const (
+		log2e = 1.44269504088896341
+		c1    = 0.693359375
+		c2    = -2.12194440e-4
+	)
+	if x > 88.72283 {
+		return float32(math.Inf(1))
+	}
+	if x < -87.33654 {
+		return 0
+	}
+	n := float32(math.Floor(float64(x*log2e + 0.5)))
+	r := x - n*c1
+	r -= n * c2
+	p := float32(1.9875691500e-4)
+	p = p*r + 1.3981999507e-3
+	p = p*r + 8.3334519073e-3
+	p = p*r + 4.1665795894e-2
+	p = p*r + 1.6666665459e-1
+	p = p*r + 5.0000001201e-1
+	y := p*r*r + r + 1
+	// n ∈ [-126, 128]; split 2^n in two factors to stay in range at the ends.
+	k := int32(n)
+	half := k / 2
+	return y * math.Float32frombits(uint32(half+127)<<23) * math.Float32frombits(uint32(k-half+127)<<23)
+}
+
+// erff is the rational approximation of erf used by Eigen and XLA
+// (generic_fast_erf_float): x·P(x²)/Q(x²) on [-4, 4], ±1 beyond, where
+// float32 erf is ±1 anyway.
+func erff(x32 float32) float32 {
+	// Evaluated in float64 (scalar float64 costs the same as float32 here)
+	// so that only the approximation's own error remains.
+	x := float64(x32)
+	if x > 4 {
+		x = 4
+	} else if x < -4 {
+		x = -4
+	}
+	x2 := x * x
+	p := -2.72614225801306e-10
+	p = p*x2 + 2.77068142495902e-08
+	p = p*x2 + -2.10102402082508e-06
+	p = p*x2 + -5.69250639462346e-05
+	p = p*x2 + -7.34990630326855e-04
+	p = p*x2 + -2.95459980854025e-03
+	p = p*x2 + -1.60960333262415e-02
+	q := -1.45660718464996e-05
+	q = q*x2 + -2.13374055278905e-04
+	q = q*x2 + -1.68282697438203e-03
+	q = q*x2 + -7.37332916720468e-03
+	q = q*x2 + -1.42647390514189e-02
+	return float32(x * p / q)
+}
+
+// tanhf is tanh through expf: 1 − 2/(e^{2x}+1), saturating to ±1.
+func tanhf(x float32) float32 {
+	if x > 10 {
+		return 1
+	}
+	if x < -10 {
+		return -1
+	}
+	return 1 - 2/(expf(2*x)+1)
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Single-threaded tokens/s of nerkit's wordpiece and of Hugging Face tokenizers
+# (Rust core, npm tokenizers@0.23.2) on the FactRuEval train sentences, and
+# their ratio. usage: tools/tokbench/run.sh [seconds per mode, default 3]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+secs=${1:-3}
+tok=$root/testdata/data/mbert-vocab/tokenizer.json
+data=$root/testdata/data/factrueval2016/train.txt
+
+cd "$here"
+if [ -f package-lock.json ]; then npm ci --silent; else npm install --silent; fi
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+(cd "$root" && GOMAXPROCS=1 go run ./tools/tokbench "$tok" "$data" "$secs") | tee -a "$out"
+RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false node "$here/bench.js" "$tok" "$data" "$secs" | tee -a "$out"
+
+echo
+awk '
+  {
+    for (i = 3; i <= NF; i++) { split($i, kv, "="); v[$1 " " $2 " " kv[1]] = kv[2] }
+  }
+  function ratio(g, h, unit) { return v["go " g " tokens_per_" unit] / v["hf " h " tokens_per_" unit] }
+  END {
+    if (v["go words_per_sentence tokens"] != v["hf words_per_sentence tokens"]) {
+      print "token counts differ: go " v["go words_per_sentence tokens"] ", hf " v["hf words_per_sentence tokens"]; exit 1
+    }
+    printf "%-46s %8s %8s\n", "ratio (nerkit / HF tokens per second)", "cpu", "wall"
+    printf "%-46s %7.1fx %7.1fx\n", "words, per sentence / HF per sentence", ratio("words_per_sentence", "words_per_sentence", "cpu_s"), ratio("words_per_sentence", "words_per_sentence", "wall_s")
+    printf "%-46s %7.1fx %7.1fx\n", "words, per sentence / HF one batch", ratio("words_per_sentence", "words_one_batch", "cpu_s"), ratio("words_per_sentence", "words_one_batch", "wall_s")
+    printf "%-46s %7.1fx %7.1fx\n", "text, per sentence / HF per sentence", ratio("text_per_sentence", "text_per_sentence", "cpu_s"), ratio("text_per_sentence", "text_per_sentence", "wall_s")
+    printf "%-46s %7.1fx %7.1fx\n", "text, per sentence / HF one batch", ratio("text_per_sentence", "text_one_batch", "cpu_s"), ratio("text_per_sentence", "text_one_batch", "wall_s")
+  }' "$out"

@@ -1,0 +1,205 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/nerkit/nerkit/bert"
+	"github.com/nerkit/nerkit/checkpoint"
+	"github.com/nerkit/nerkit/conll"
+	"github.com/nerkit/nerkit/defaultdata"
+	"github.com/nerkit/nerkit/hub"
+	"github.com/nerkit/nerkit/wordpiece"
+)
+
+// Loaded is a model ready to train or predict: engine, tokenizer and labels.
+type Loaded struct {
+	Model  *bert.Model
+	Tok    *wordpiece.Tokenizer
+	Labels *conll.LabelSet
+	Dir    string   // where it came from; "" for scratch models
+	Notes  []string // what loading reported (new head, ignored keys, …)
+}
+
+// ResolveModelDir turns a --model value into a local directory: a directory
+// as is, a hub id through the Hugging Face cache (downloading when online).
+func ResolveModelDir(ctx context.Context, model string) (string, error) {
+	if fi, err := os.Stat(model); err == nil {
+		if !fi.IsDir() {
+			return "", fmt.Errorf("model %s: not a directory (want a Hugging Face model directory)", model)
+		}
+		return model, nil
+	}
+	if strings.HasPrefix(model, ".") || strings.HasPrefix(model, "/") || !hub.IsRepoID(model) {
+		return "", fmt.Errorf("model %s: no such directory", model)
+	}
+	c := hub.FromEnv()
+	dir, err := c.Snapshot(ctx, model, "main")
+	if err != nil {
+		return "", fmt.Errorf("model %s: %w", model, err)
+	}
+	return dir, nil
+}
+
+// LoadForInference opens a trained model directory (or hub id): its labels
+// come from config.json's id2label.
+func LoadForInference(ctx context.Context, model string, threads int) (*Loaded, error) {
+	dir, err := ResolveModelDir(ctx, model)
+	if err != nil {
+		return nil, err
+	}
+	cfg, tensors, err := checkpoint.LoadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := conll.LabelsFromID2Label(cfg.ID2Label)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "config.json"), err)
+	}
+	m, rep, err := bert.FromTensors(cfg, tensors, labels.Len(), 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	if len(rep.Initialized) > 0 {
+		return nil, fmt.Errorf("%s: the checkpoint has no trained classifier for its %d labels; train it first", dir, labels.Len())
+	}
+	tok, err := wordpiece.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	if threads > 0 {
+		m.SetThreads(threads)
+	}
+	return &Loaded{Model: m, Tok: tok, Labels: labels, Dir: dir, Notes: rep.Notes}, nil
+}
+
+// loadForTraining builds the model a run starts from. labelsFor picks the
+// label set once the model's own labels (if any) are known.
+func loadForTraining(ctx context.Context, cfg *Config, labelsFor func(modelLabels *conll.LabelSet) (*conll.LabelSet, error)) (*Loaded, error) {
+	if preset, ok, err := LookupPreset(cfg.Model); ok || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		tok, err := scratchTokenizer()
+		if err != nil {
+			return nil, err
+		}
+		labels, err := labelsFor(nil)
+		if err != nil {
+			return nil, err
+		}
+		mc := preset.ScratchConfig(tok.VocabSize())
+		mc.SetLabels(labels.Labels())
+		m, err := bert.New(mc, labels.Len(), cfg.Seed)
+		if err != nil {
+			return nil, err
+		}
+		return &Loaded{Model: m, Tok: tok, Labels: labels,
+			Notes: []string{fmt.Sprintf("%s: %d layers, hidden %d, %d heads, FFN %d, vocabulary %d, random weights (seed %d)",
+				cfg.Model, preset.Layers, preset.Hidden, preset.Heads, preset.FF, tok.VocabSize(), cfg.Seed)}}, nil
+	}
+	dir, err := ResolveModelDir(ctx, cfg.Model)
+	if err != nil {
+		return nil, err
+	}
+	mc, tensors, err := checkpoint.LoadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var modelLabels *conll.LabelSet
+	if len(mc.ID2Label) > 0 {
+		modelLabels, _ = conll.LabelsFromID2Label(mc.ID2Label)
+	}
+	labels, err := labelsFor(modelLabels)
+	if err != nil {
+		return nil, err
+	}
+	var notes []string
+	if modelLabels != nil && !slices.Equal(modelLabels.Labels(), labels.Labels()) {
+		// Same count but another meaning would silently reuse a head
+		// trained for other labels: start a new head instead.
+		for name := range tensors {
+			if strings.HasPrefix(name, "classifier.") {
+				delete(tensors, name)
+			}
+		}
+		if !isGenericLabels(modelLabels) {
+			notes = append(notes, fmt.Sprintf("the checkpoint's labels (%s) differ from the run's (%s)", modelLabels, labels))
+		}
+	}
+	mc.SetLabels(labels.Labels())
+	m, rep, err := bert.FromTensors(mc, tensors, labels.Len(), cfg.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	tok, err := wordpiece.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Loaded{Model: m, Tok: tok, Labels: labels, Dir: dir, Notes: append(notes, rep.Notes...)}, nil
+}
+
+// isGenericLabels reports transformers' placeholder labels (LABEL_0, …).
+func isGenericLabels(l *conll.LabelSet) bool {
+	for _, s := range l.Labels() {
+		if !strings.HasPrefix(s, "LABEL_") {
+			return false
+		}
+	}
+	return true
+}
+
+// scratchTokenizer is mBERT's cased WordPiece over the embedded vocabulary.
+func scratchTokenizer() (*wordpiece.Tokenizer, error) {
+	f, err := os.CreateTemp("", "nerkit-vocab-*.txt")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(defaultdata.MBertVocab()); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	opts := wordpiece.DefaultOptions()
+	opts.Lowercase = false // mBERT is cased
+	return wordpiece.LoadVocab(f.Name(), opts)
+}
+
+// SaveModel writes the model in Hugging Face's layout, atomically, with the
+// tokenizer files; extra may add more files to the new directory.
+func SaveModel(dir string, l *Loaded, extra func(tmpDir string) error) error {
+	mc := *l.Model.Config()
+	mc.SetLabels(l.Labels.Labels())
+	return checkpoint.SaveDir(dir, &mc, l.Model.Tensors(), func(tmp string) error {
+		if err := l.Tok.Save(tmp); err != nil {
+			return err
+		}
+		if extra != nil {
+			return extra(tmp)
+		}
+		return nil
+	})
+}
+
+// errInterrupted is returned when a signal stopped training.
+var errInterrupted = errors.New("interrupted")
+
+// IsInterrupted reports whether err means the run was stopped by a signal
+// after writing a resumable checkpoint.
+func IsInterrupted(err error) bool { return errors.Is(err, errInterrupted) }
+
+// logf writes one line of progress.
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", args...)
+	}
+}

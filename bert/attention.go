@@ -75,13 +75,13 @@ func softmaxRow(row []float32) {
 			m = v
 		}
 	}
-	var s float64
+	var s float32
 	for j, v := range row {
-		e := float32(math.Exp(float64(v - m)))
+		e := expf(v - m)
 		row[j] = e
-		s += float64(e)
+		s += e
 	}
-	inv := float32(1 / s)
+	inv := 1 / s
 	for j := range row {
 		row[j] *= inv
 	}

@@ -1,9 +1,6 @@
 package bert
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // BertIntermediate and BertOutput:
 //
@@ -39,15 +36,14 @@ const (
 	sqrt2OverPi = 0.79788456080286535588
 )
 
-// forward returns act(x). GELU is evaluated in float64 and rounded, which is
-// within half an ulp of the float32 result torch computes.
+// forward returns act(x), with float32 erf/tanh approximations (mathf.go)
+// within a few float32 ulps of torch's.
 func (a activation) forward(x float32) float32 {
-	v := float64(x)
 	switch a {
 	case geluErf:
-		return float32(0.5 * v * (1 + math.Erf(v*invSqrt2)))
+		return 0.5 * x * (1 + erff(x*invSqrt2))
 	case geluTanh:
-		return float32(0.5 * v * (1 + math.Tanh(sqrt2OverPi*(v+0.044715*v*v*v))))
+		return 0.5 * x * (1 + tanhf(sqrt2OverPi*(x+0.044715*x*x*x)))
 	default:
 		if x > 0 {
 			return x
@@ -58,16 +54,15 @@ func (a activation) forward(x float32) float32 {
 
 // derivative returns act'(x).
 func (a activation) derivative(x float32) float32 {
-	v := float64(x)
 	switch a {
 	case geluErf:
 		// d/dx x·Φ(x) = Φ(x) + x·φ(x)
-		return float32(0.5*(1+math.Erf(v*invSqrt2)) + v*invSqrt2Pi*math.Exp(-0.5*v*v))
+		return 0.5*(1+erff(x*invSqrt2)) + x*invSqrt2Pi*expf(-0.5*x*x)
 	case geluTanh:
-		u := sqrt2OverPi * (v + 0.044715*v*v*v)
-		th := math.Tanh(u)
-		du := sqrt2OverPi * (1 + 3*0.044715*v*v)
-		return float32(0.5*(1+th) + 0.5*v*(1-th*th)*du)
+		u := sqrt2OverPi * (x + 0.044715*x*x*x)
+		th := tanhf(u)
+		du := sqrt2OverPi * (1 + 3*0.044715*x*x)
+		return 0.5*(1+th) + 0.5*x*(1-th*th)*du
 	default:
 		if x > 0 {
 			return 1

@@ -100,8 +100,14 @@ func (t *layerNormBackwardTask) run(lo, hi int) {
 	}
 }
 
+// colBlock is how many columns the column-split reductions sum at once:
+// rows are read contiguously within a block, and the float64 accumulators
+// stay in registers/L1.
+const colBlock = 32
+
 // layerNormParamGradTask accumulates dγ += Σ_rows dy·x̂ and dβ += Σ_rows dy.
-// It is split over columns so each sum runs over rows in a fixed order.
+// It is split over columns, so each sum runs over the rows in a fixed order
+// whatever the thread count.
 type layerNormParamGradTask struct {
 	dy, x, mean, rstd []float32
 	dGamma, dBeta     []float32
@@ -110,15 +116,22 @@ type layerNormParamGradTask struct {
 
 func (t *layerNormParamGradTask) run(lo, hi int) {
 	h := t.h
-	for c := lo; c < hi; c++ {
-		var sg, sb float64
+	for c0 := lo; c0 < hi; c0 += colBlock {
+		c1 := min(c0+colBlock, hi)
+		var sg, sb [colBlock]float64
 		for r := 0; r < t.rows; r++ {
-			dy := t.dy[r*h+c]
-			sg += float64(dy * ((t.x[r*h+c] - t.mean[r]) * t.rstd[r]))
-			sb += float64(dy)
+			dy := t.dy[r*h+c0 : r*h+c1]
+			x := t.x[r*h+c0 : r*h+c1]
+			mean, rstd := t.mean[r], t.rstd[r]
+			for i, d := range dy {
+				sg[i] += float64(d * ((x[i] - mean) * rstd))
+				sb[i] += float64(d)
+			}
 		}
-		t.dGamma[c] += float32(sg)
-		t.dBeta[c] += float32(sb)
+		for i := range c1 - c0 {
+			t.dGamma[c0+i] += float32(sg[i])
+			t.dBeta[c0+i] += float32(sb[i])
+		}
 	}
 }
 
@@ -132,11 +145,16 @@ type columnSumTask struct {
 
 func (t *columnSumTask) run(lo, hi int) {
 	n := t.n
-	for c := lo; c < hi; c++ {
-		var s float64
+	for c0 := lo; c0 < hi; c0 += colBlock {
+		c1 := min(c0+colBlock, hi)
+		var s [colBlock]float64
 		for r := 0; r < t.rows; r++ {
-			s += float64(t.dy[r*n+c])
+			for i, d := range t.dy[r*n+c0 : r*n+c1] {
+				s[i] += float64(d)
+			}
 		}
-		t.db[c] += float32(s)
+		for i := range c1 - c0 {
+			t.db[c0+i] += float32(s[i])
+		}
 	}
 }

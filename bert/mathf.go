@@ -22,7 +22,12 @@ func expf(x float32) float32 {
 	if x < -87.33654 {
 		return 0
 	}
-	n := float32(math.Floor(float64(x*log2e + 0.5)))
+	t := x*log2e + 0.5
+	k := int32(t)
+	if float32(k) > t {
+		k-- // floor, not truncation
+	}
+	n := float32(k)
 	r := x - n*c1
 	r -= n * c2
 	p := float32(1.9875691500e-4)
@@ -32,8 +37,7 @@ func expf(x float32) float32 {
 	p = p*r + 1.6666665459e-1
 	p = p*r + 5.0000001201e-1
 	y := p*r*r + r + 1
-	// n ∈ [-126, 128]; split 2^n in two factors to stay in range at the ends.
-	k := int32(n)
+	// k ∈ [-126, 128]; split 2^k in two factors to stay in range at the ends.
 	half := k / 2
 	return y * math.Float32frombits(uint32(half+127)<<23) * math.Float32frombits(uint32(k-half+127)<<23)
 }

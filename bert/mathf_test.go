@@ -50,3 +50,19 @@ func BenchmarkErff(b *testing.B) {
 }
 
 var sink float32
+
+func BenchmarkMathExp(b *testing.B) {
+	var s float32
+	for i := 0; i < b.N; i++ {
+		s += float32(math.Exp(float64(float32(i&1023) * -0.01)))
+	}
+	sink = s
+}
+
+func BenchmarkMathErf(b *testing.B) {
+	var s float32
+	for i := 0; i < b.N; i++ {
+		s += float32(math.Erf(float64(float32(i&1023)*0.01 - 5)))
+	}
+	sink = s
+}

@@ -185,14 +185,15 @@ func TestGradientFiniteDifferences(t *testing.T) {
 }
 
 // TestDeterminism: the same seed and thread count give bit-identical
-// parameters after three training steps with dropout.
+// parameters after three training steps with dropout. The engine's own work
+// split does not change the bits either (the GEMM promises the same).
 func TestDeterminism(t *testing.T) {
-	runSteps := func() []float32 {
+	runSteps := func(threads int) []float32 {
 		m, err := New(dropoutConfig(t), 9, 42)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.SetThreads(2)
+		m.SetThreads(threads)
 		for s := 0; s < 3; s++ {
 			m.ZeroGrad()
 			if _, err := m.Forward(run20Batch(t, s), true); err != nil {
@@ -205,10 +206,57 @@ func TestDeterminism(t *testing.T) {
 		}
 		return m.params
 	}
-	a, b := runSteps(), runSteps()
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			t.Fatalf("parameter %d differs: %v vs %v", i, a[i], b[i])
+	a := runSteps(2)
+	for _, threads := range []int{2, 1, 3} {
+		b := runSteps(threads)
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				t.Fatalf("%d threads: parameter %d differs: %v vs %v", threads, i, a[i], b[i])
+			}
 		}
+	}
+	init, err := New(dropoutConfig(t), 9, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if relErr32(init.params, a) == 0 {
+		t.Fatal("training did not change the parameters")
+	}
+}
+
+// TestDropout: the mask keeps about 1−p of the elements, scales them by
+// 1/(1−p), changes from one training forward to the next, and is off in eval.
+func TestDropout(t *testing.T) {
+	d := newDropout(0.1, 1, 1, 0)
+	kept := 0
+	for i := 0; i < 100000; i++ {
+		v := d.apply(1, i)
+		if v != 0 {
+			kept++
+			if v != float32(1/0.9) {
+				t.Fatalf("kept value %v", v)
+			}
+		}
+	}
+	if kept < 89500 || kept > 90500 {
+		t.Errorf("kept %d of 100000 at p=0.1", kept)
+	}
+	m, err := New(dropoutConfig(t), 9, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := run20Batch(t, 0)
+	logits := func(train bool) []float32 {
+		if _, err := m.Forward(b, train); err != nil {
+			t.Fatal(err)
+		}
+		return append([]float32(nil), m.Logits()...)
+	}
+	e1, t1, t2, e2 := logits(false), logits(true), logits(true), logits(false)
+	if relErr32(e1, e2) != 0 {
+		t.Error("eval forward not repeatable")
+	}
+	if relErr32(t1, e1) == 0 || relErr32(t1, t2) == 0 {
+		t.Error("training forwards do not apply fresh dropout masks")
 	}
 }

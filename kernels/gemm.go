@@ -87,16 +87,20 @@ type gemmJob struct {
 	alpha          float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	splitN         bool
-	direct         bool // use kern.direct on unpacked A
+	phase          gemmPhase
+	splitN         bool      // compute phase splits columns, not rows
+	direct         bool      // use kern.direct on unpacked A
+	packedB        []float32 // all of op(B), packed, shared by the goroutines
+	nPad           int       // n rounded up to a multiple of nr
 }
 
 var jobPool = sync.Pool{New: func() any { return new(gemmJob) }}
 
 // workspace holds one goroutine's pack buffers and edge tile.
 type workspace struct {
-	a, b []float32
-	tile [14 * 32]float32
+	a, b   []float32
+	shared []float32 // all of op(B) packed, when this goroutine leads a parallel call
+	tile   [14 * 32]float32
 }
 
 var workspacePool = sync.Pool{New: func() any { return new(workspace) }}
@@ -120,7 +124,7 @@ var directMaxPanels = 4
 
 // minParallelFlops is the size below which waking workers costs more than it
 // saves.
-const minParallelFlops = 1 << 21
+var minParallelFlops = float64(1 << 21)
 
 func sgemm(kern *microKernel, nthreads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
@@ -160,93 +164,141 @@ func sgemm(kern *microKernel, nthreads int, transA, transB bool, m, n, k int, al
 	*job = gemmJob{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
 	mPanels := (m + kern.mr - 1) / kern.mr
 	nPanels := (n + kern.nr - 1) / kern.nr
+	job.direct = kern.direct != nil && !transA && alpha == 1 && nPanels <= directMaxPanels
 	parts := nthreads
-	if 2*float64(m)*float64(n)*float64(k) < minParallelFlops {
+	if 2*float64(m)*float64(n)*float64(k) < minParallelFlops || nthreads <= 1 {
 		parts = 1
 	}
-	if parts > 1 {
-		// Each goroutine packs all of the operand it does not split; pick
-		// the split that packs less, unless it leaves goroutines idle.
-		costN := m*k + k*n/parts
-		costM := m*k/parts + k*n
-		job.splitN = costN <= costM
-		if job.splitN && nPanels < parts {
-			job.splitN = false
+	if parts <= 1 {
+		job.phase = phaseSerial
+		job.run(0, 1)
+	} else {
+		// Pack all of op(B) once, shared by every goroutine, then give each
+		// goroutine a band of rows (packing only its own A blocks), or of
+		// columns when there are too few row panels to go round.
+		ws := workspacePool.Get().(*workspace)
+		job.nPad = nPanels * kern.nr
+		ws.shared = grow(ws.shared, k*job.nPad)
+		job.packedB = ws.shared
+		job.phase = phasePackB
+		parallelRun(nPanels, parts, job)
+		job.phase = phaseCompute
+		job.splitN = mPanels < 2*parts && nPanels > mPanels
+		units := mPanels
+		if job.splitN {
+			units = nPanels
 		}
-		if !job.splitN && mPanels < parts {
-			job.splitN = nPanels >= mPanels
-		}
+		parallelRun(units, parts, job)
+		workspacePool.Put(ws)
 	}
-	job.direct = kern.direct != nil && !transA && alpha == 1 && nPanels <= directMaxPanels
-	units := mPanels
-	if job.splitN {
-		units = nPanels
-	}
-	parallelRun(units, parts, job)
 	*job = gemmJob{}
 	jobPool.Put(job)
 }
 
-// run computes the C block made of panels [lo,hi) along the split dimension.
+type gemmPhase int
+
+const (
+	phaseSerial  gemmPhase = iota // one goroutine, blocked packing of both operands
+	phasePackB                    // pack panels [lo,hi) of op(B) into packedB
+	phaseCompute                  // compute a band of C against packedB
+)
+
+// run does the job's current phase for the panels [lo,hi) along the split
+// dimension.
 func (j *gemmJob) run(lo, hi int) {
-	if j.splitN {
-		j.compute(0, j.m, lo*j.kern.nr, min(hi*j.kern.nr, j.n))
-	} else {
-		j.compute(lo*j.kern.mr, min(hi*j.kern.mr, j.m), 0, j.n)
+	nr, mr := j.kern.nr, j.kern.mr
+	switch j.phase {
+	case phaseSerial:
+		j.computeSerial()
+	case phasePackB:
+		j0, j1 := lo*nr, min(hi*nr, j.n)
+		for pc := 0; pc < j.k; pc += j.kern.kc {
+			kc := min(j.kern.kc, j.k-pc)
+			packB(j.packedB[pc*j.nPad+j0*kc:], j.transB, j.b, j.ldb, pc, j0, kc, j1-j0, nr)
+		}
+	case phaseCompute:
+		if j.splitN {
+			j.computeShared(0, j.m, lo*nr, min(hi*nr, j.n))
+		} else {
+			j.computeShared(lo*mr, min(hi*mr, j.m), 0, j.n)
+		}
 	}
 }
 
-// compute is the Goto/BLIS blocked loop nest over C[m0:m1, n0:n1].
-func (j *gemmJob) compute(m0, m1, n0, n1 int) {
+// computeSerial is the Goto/BLIS blocked loop nest over all of C, packing
+// kc×nc panels of B and mc×kc blocks of A as it goes.
+func (j *gemmJob) computeSerial() {
 	kern := j.kern
 	ws := workspacePool.Get().(*workspace)
-	ncMax := min(kern.nc, roundUp(n1-n0, kern.nr))
-	mcMax := min(kern.mc, roundUp(m1-m0, kern.mr))
+	ncMax := min(kern.nc, roundUp(j.n, kern.nr))
+	mcMax := min(kern.mc, roundUp(j.m, kern.mr))
 	kcMax := min(kern.kc, j.k)
 	ws.b = grow(ws.b, kcMax*ncMax)
 	ws.a = grow(ws.a, kcMax*mcMax)
-	for jc := n0; jc < n1; jc += kern.nc {
-		nc := min(kern.nc, n1-jc)
+	for jc := 0; jc < j.n; jc += kern.nc {
+		nc := min(kern.nc, j.n-jc)
 		for pc := 0; pc < j.k; pc += kern.kc {
 			kc := min(kern.kc, j.k-pc)
 			packB(ws.b, j.transB, j.b, j.ldb, pc, jc, kc, nc, kern.nr)
-			for ic := m0; ic < m1; ic += kern.mc {
-				mc := min(kern.mc, m1-ic)
-				if j.direct {
-					// Only the last, partial row panel needs packing.
-					full := mc / kern.mr * kern.mr
-					if full < mc {
-						packA(ws.a, false, j.a, j.lda, ic+full, pc, mc-full, kc, kern.mr, 1)
-					}
-					macroKernelDirect(kern, ws, mc, nc, kc, j.a[ic*j.lda+pc:], j.lda, j.c[ic*j.ldc+jc:], j.ldc)
-					continue
-				}
-				packA(ws.a, j.transA, j.a, j.lda, ic, pc, mc, kc, kern.mr, j.alpha)
-				macroKernel(kern, ws, mc, nc, kc, j.c[ic*j.ldc+jc:], j.ldc)
-			}
+			j.blockRow(ws, ws.b, 0, j.m, pc, kc, jc, nc)
 		}
 	}
 	workspacePool.Put(ws)
 }
 
+// computeShared computes C[m0:m1, n0:n1] (n0 a multiple of nr) against the
+// shared packed op(B).
+func (j *gemmJob) computeShared(m0, m1, n0, n1 int) {
+	kern := j.kern
+	ws := workspacePool.Get().(*workspace)
+	ws.a = grow(ws.a, min(kern.kc, j.k)*min(kern.mc, roundUp(m1-m0, kern.mr)))
+	for pc := 0; pc < j.k; pc += kern.kc {
+		kc := min(kern.kc, j.k-pc)
+		j.blockRow(ws, j.packedB[pc*j.nPad+n0*kc:], m0, m1, pc, kc, n0, n1-n0)
+	}
+	workspacePool.Put(ws)
+}
+
+// blockRow multiplies rows [m0,m1) of op(A)'s k-slice [pc, pc+kc) by the
+// packed kc×nc B panel bp, adding into C[m0:m1, jc:jc+nc], one mc block at a
+// time.
+func (j *gemmJob) blockRow(ws *workspace, bp []float32, m0, m1, pc, kc, jc, nc int) {
+	kern := j.kern
+	for ic := m0; ic < m1; ic += kern.mc {
+		mc := min(kern.mc, m1-ic)
+		c := j.c[ic*j.ldc+jc:]
+		if j.direct {
+			// Only the last, partial row panel needs packing.
+			full := mc / kern.mr * kern.mr
+			if full < mc {
+				packA(ws.a, false, j.a, j.lda, ic+full, pc, mc-full, kc, kern.mr, 1)
+			}
+			macroKernelDirect(kern, ws, bp, mc, nc, kc, j.a[ic*j.lda+pc:], j.lda, c, j.ldc)
+			continue
+		}
+		packA(ws.a, j.transA, j.a, j.lda, ic, pc, mc, kc, kern.mr, j.alpha)
+		macroKernel(kern, ws, bp, mc, nc, kc, c, j.ldc)
+	}
+}
+
 // macroKernel runs the micro-kernel over every register tile of an mc×nc
-// block of C, using the packed A block and B panel in ws.
-func macroKernel(kern *microKernel, ws *workspace, mc, nc, kc int, c []float32, ldc int) {
+// block of C, using the packed A block in ws and the packed B panel bp.
+func macroKernel(kern *microKernel, ws *workspace, bp []float32, mc, nc, kc int, c []float32, ldc int) {
 	mr, nr := kern.mr, kern.nr
 	tile := ws.tile[:mr*nr]
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
-		bp := ws.b[jr*kc : jr*kc+nr*kc]
+		b := bp[jr*kc : jr*kc+nr*kc]
 		for ir := 0; ir < mc; ir += mr {
 			rows := min(mr, mc-ir)
 			ap := ws.a[ir*kc : ir*kc+mr*kc]
 			if rows == mr && cols == nr {
-				kern.fn(kc, ap, bp, c[ir*ldc+jr:], ldc)
+				kern.fn(kc, ap, b, c[ir*ldc+jr:], ldc)
 				continue
 			}
 			// Edge tile: compute the full tile aside, add the valid part.
 			clear(tile)
-			kern.fn(kc, ap, bp, tile, nr)
+			kern.fn(kc, ap, b, tile, nr)
 			addTile(c[ir*ldc+jr:], ldc, tile, nr, rows, cols)
 		}
 	}
@@ -254,25 +306,25 @@ func macroKernel(kern *microKernel, ws *workspace, mc, nc, kc int, c []float32, 
 
 // macroKernelDirect is macroKernel with A read in place (row-major, stride
 // lda) for full row panels; a partial last row panel is packed in ws.a.
-func macroKernelDirect(kern *microKernel, ws *workspace, mc, nc, kc int, a []float32, lda int, c []float32, ldc int) {
+func macroKernelDirect(kern *microKernel, ws *workspace, bp []float32, mc, nc, kc int, a []float32, lda int, c []float32, ldc int) {
 	mr, nr := kern.mr, kern.nr
 	tile := ws.tile[:mr*nr]
 	full := mc / mr * mr
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
-		bp := ws.b[jr*kc : jr*kc+nr*kc]
+		b := bp[jr*kc : jr*kc+nr*kc]
 		for ir := 0; ir < full; ir += mr {
 			if cols == nr {
-				kern.direct(kc, a[ir*lda:], lda, bp, c[ir*ldc+jr:], ldc)
+				kern.direct(kc, a[ir*lda:], lda, b, c[ir*ldc+jr:], ldc)
 				continue
 			}
 			clear(tile)
-			kern.direct(kc, a[ir*lda:], lda, bp, tile, nr)
+			kern.direct(kc, a[ir*lda:], lda, b, tile, nr)
 			addTile(c[ir*ldc+jr:], ldc, tile, nr, mr, cols)
 		}
 		if full < mc {
 			clear(tile)
-			kern.fn(kc, ws.a[:mr*kc], bp, tile, nr)
+			kern.fn(kc, ws.a[:mr*kc], b, tile, nr)
 			addTile(c[full*ldc+jr:], ldc, tile, nr, mc-full, cols)
 		}
 	}

@@ -150,15 +150,21 @@ func testKernels() []*microKernel {
 func allPaths() []namedGemm {
 	fs := []namedGemm{{"Sgemm", Sgemm}, {"SgemmSerial", SgemmSerial}}
 	for _, kern := range testKernels() {
-		for _, th := range []int{1, 2} {
+		for _, th := range []int{1, 2, 3} {
 			fs = append(fs, namedGemm{fmt.Sprintf("%s/threads=%d", kern.name, th), gemmWith(kern, th)})
 		}
 	}
 	return fs
 }
 
+// gemmWith runs sgemm with one kernel; with threads > 1 it goes parallel
+// even for tiny products, so small tests cover the parallel path.
 func gemmWith(kern *microKernel, threads int) gemmFunc {
 	return func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+		if threads > 1 {
+			defer func(v float64) { minParallelFlops = v }(minParallelFlops)
+			minParallelFlops = 0
+		}
 		sgemm(kern, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	}
 }

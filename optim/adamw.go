@@ -128,16 +128,20 @@ type update struct {
 }
 
 func (u update) run(lo, hi int) {
-	p, g, m, v := u.params[lo:hi], u.grads[lo:hi], u.m[lo:hi], u.v[lo:hi]
-	for i := range p {
-		if u.useDecay {
+	p := u.params[lo:hi]
+	g, m, v := u.grads[lo:hi][:len(p)], u.m[lo:hi][:len(p)], u.v[lo:hi][:len(p)]
+	if u.useDecay {
+		for i := range p {
 			p[i] *= u.decay
 		}
+	}
+	for i := range p {
 		gi := g[i]
-		m[i] += u.w1 * (gi - m[i]) // torch.lerp with weight < 0.5
-		v[i] = v[i]*u.beta2 + u.w2*gi*gi
-		denom := float32(math.Sqrt(float64(v[i])))/u.bc2 + u.eps
-		p[i] += u.lrNeg * m[i] / denom
+		mi := m[i] + u.w1*(gi-m[i]) // torch.lerp with weight < 0.5
+		vi := v[i]*u.beta2 + u.w2*gi*gi
+		m[i], v[i] = mi, vi
+		denom := float32(math.Sqrt(float64(vi)))/u.bc2 + u.eps
+		p[i] += u.lrNeg * mi / denom
 	}
 }
 

@@ -199,3 +199,25 @@ func (p *Pipeline) CheckLabels() error {
 	}
 	return nil
 }
+
+// forwarder is the part of bert.Engine inference uses.
+type forwarder interface {
+	NumLabels() int
+	Forward(b *dataset.Batch, train bool) (float32, error)
+	Logits() []float32
+}
+
+type inference struct{ e forwarder }
+
+// Inference adapts a training engine (bert.Engine) to Engine: Forward
+// without dropout, then its logits.
+func Inference(e forwarder) Engine { return inference{e} }
+
+func (i inference) NumLabels() int { return i.e.NumLabels() }
+
+func (i inference) Logits(b *dataset.Batch) ([]float32, error) {
+	if _, err := i.e.Forward(b, false); err != nil {
+		return nil, err
+	}
+	return i.e.Logits(), nil
+}

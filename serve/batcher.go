@@ -68,6 +68,8 @@ type batcher struct {
 	base  context.Context
 	abort context.CancelFunc
 	wg    sync.WaitGroup
+
+	batches, texts, tokens atomic.Int64
 }
 
 func newBatcher(rec Recognizer, o Options, m *metrics) *batcher {
@@ -265,6 +267,9 @@ func (b *batcher) run(batch []item) {
 		}
 		b.m.texts.Add(float64(len(inputs)))
 		b.m.tokens.Add(float64(tokens))
+		b.batches.Add(1)
+		b.texts.Add(int64(len(inputs)))
+		b.tokens.Add(int64(tokens))
 	}
 	for i, it := range batch {
 		if err != nil {

@@ -78,7 +78,6 @@ func Defaults() Config {
 		WarmupRatio:   0,
 		Seed:          42,
 		MaxLength:     512,
-		Stride:        128,
 		Metric:        "f1",
 		ScoreMode:     "conlleval",
 		Out:           "runs/latest",
@@ -116,8 +115,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("warmup ratio must be in [0,1] (got %v)", c.WarmupRatio)
 	case c.MaxLength < 8:
 		return fmt.Errorf("max length must be at least 8 (got %d)", c.MaxLength)
-	case c.Stride < 0 || c.Stride >= c.MaxLength-2:
-		return fmt.Errorf("stride must be in [0, max_length-2) (got %d)", c.Stride)
+	case c.Stride >= c.MaxLength-2:
+		return fmt.Errorf("stride must be below max_length-2 (got %d)", c.Stride)
 	case c.Train == "":
 		return fmt.Errorf("no training file (--train)")
 	}

@@ -75,7 +75,10 @@ Ctrl-C writes a checkpoint; --resume DIR continues exactly where it stopped.`,
 				resolved.Train, resolved.Dev, resolved.Test = tr, dev, test
 				resolved.Model = defaultScratchModel
 				resolved.Labels = "preset"
-				fmt.Fprintf(cmd.ErrOrStderr(), "no --train given: training %s on the embedded FactRuEval-2016 corpus (MIT licence)\n", defaultScratchModel)
+				if flags.Changed("model") {
+					resolved.Model = cfg.Model
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "no --train given: training %s on the embedded FactRuEval-2016 corpus (MIT licence)\n", resolved.Model)
 			}
 			if flags.Changed("model") {
 				resolved.Model = cfg.Model
@@ -125,7 +128,7 @@ Ctrl-C writes a checkpoint; --resume DIR continues exactly where it stopped.`,
 	f.Float64Var(&cfg.WarmupRatio, "warmup-ratio", cfg.WarmupRatio, "fraction of the steps spent warming up")
 	f.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed for initialisation, shuffling and dropout")
 	f.IntVar(&cfg.MaxLength, "max-length", cfg.MaxLength, "sub-tokens per window including [CLS]/[SEP]; longer sentences are split into overlapping windows")
-	f.IntVar(&cfg.Stride, "stride", cfg.Stride, "overlap in sub-tokens between windows of a long sentence")
+	f.IntVar(&cfg.Stride, "stride", cfg.Stride, "overlap in sub-tokens between windows of a long sentence (0: 128, at most half a window; negative: none)")
 	f.BoolVar(&cfg.LabelAllTokens, "label-all-tokens", false, "train on every sub-token (B-X becomes I-X on continuations), not only the first of each word")
 	f.BoolVar(&cfg.GroupByLength, "group-by-length", false, "batch sentences of similar length together (less padding)")
 	f.StringVar(&cfg.Metric, "metric", cfg.Metric, "dev metric that picks the best checkpoint: f1, precision, recall or loss")

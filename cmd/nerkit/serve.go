@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/nerkit/nerkit/serve"
+	"github.com/nerkit/nerkit/serve/servetest"
+	"github.com/nerkit/nerkit/tagger"
+	"github.com/spf13/cobra"
+)
+
+// loadRecognizer builds the model behind `nerkit serve --model DIR` (tokenizer,
+// encoder, tagger); threads is the model's compute parallelism (0 = all
+// cores). The model package sets it from an init function.
+var loadRecognizer func(modelDir string, threads int) (serve.Recognizer, error)
+
+// openRecognizer returns the fake model for --fake, else loads modelDir.
+func openRecognizer(modelDir string, threads int, fake bool) (serve.Recognizer, error) {
+	if fake {
+		return &servetest.Fake{}, nil
+	}
+	if modelDir == "" {
+		return nil, errors.New("--model DIR is required")
+	}
+	if loadRecognizer == nil {
+		return nil, errors.New("model loading not available in this build")
+	}
+	return loadRecognizer(modelDir, threads)
+}
+
+// addServeFlags binds the service's limits and tuning flags to o.
+func addServeFlags(cmd *cobra.Command, o *serve.Options) {
+	f := cmd.Flags()
+	f.StringVar(&o.Addr, "addr", o.Addr, "listen address (host:port)")
+	f.IntVar(&o.MaxBatch, "max-batch", o.MaxBatch, "most texts per model call; 1 disables micro-batching")
+	f.DurationVar(&o.MaxWait, "max-wait", o.MaxWait, "longest a text waits for others to share its model call; 0 disables waiting")
+	f.IntVar(&o.QueueSize, "queue", o.QueueSize, "most texts waiting for the model; requests beyond it get 429")
+	f.Int64Var(&o.MaxBodyBytes, "max-body", o.MaxBodyBytes, "largest request body in bytes (413 above)")
+	f.IntVar(&o.MaxTexts, "max-texts", o.MaxTexts, "most texts per request (413 above)")
+	f.IntVar(&o.MaxChars, "max-chars", o.MaxChars, "most characters (code points) per text (413 above)")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "per-request time limit, queueing included (504 after it)")
+	f.IntVar(&o.Workers, "workers", o.Workers, "model calls running at once")
+	f.Var(&strategyFlag{&o.Aggregation}, "aggregation", "default aggregation strategy: simple, first, average or max")
+}
+
+// strategyFlag is a pflag.Value for tagger.Strategy.
+type strategyFlag struct{ s *tagger.Strategy }
+
+func (f *strategyFlag) String() string {
+	if f.s == nil {
+		return ""
+	}
+	return string(*f.s)
+}
+
+func (f *strategyFlag) Set(v string) error {
+	s, err := tagger.ParseStrategy(v)
+	if err != nil {
+		return err
+	}
+	*f.s = s
+	return nil
+}
+
+func (f *strategyFlag) Type() string { return "strategy" }
+
+func init() {
+	opts := serve.DefaultOptions()
+	var modelDir string
+	var threads int
+	var fake bool
+	cmd := &cobra.Command{
+		Use:   "serve --model DIR [flags]",
+		Short: "Serve a NER model over HTTP: JSON API, web page, health checks and metrics",
+		Long: `serve loads a token-classification model and answers on --addr:
+
+  POST /v1/ner    {"text": "..."} | {"texts": [...]} | {"words": [[...]]},
+                  optional "aggregation" (simple|first|average|max), "details": true
+  GET  /          a web page to try the model
+  GET  /v1/model  labels, model shape, vocabulary size, max length, limits
+  GET  /healthz   alive;  GET /readyz  ready (503 while shutting down)
+  GET  /metrics   Prometheus metrics
+
+Concurrent requests are micro-batched into one model call (--max-batch,
+--max-wait). A full queue answers 429, a request over --timeout 504. SIGINT or
+SIGTERM stops accepting requests and lets in-flight ones finish.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rec, err := openRecognizer(modelDir, threads, fake)
+			if err != nil {
+				return err
+			}
+			opts.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			srv, err := serve.New(rec, opts)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return srv.Run(ctx)
+		},
+	}
+	addServeFlags(cmd, &opts)
+	f := cmd.Flags()
+	f.StringVar(&modelDir, "model", "", "model directory (config.json, weights, vocabulary)")
+	f.IntVar(&threads, "threads", 0, "compute threads of the model (0 = all cores)")
+	f.BoolVar(&fake, "fake", false, "serve a fake model that tags capitalised words (for trying the service)")
+	_ = f.MarkHidden("fake")
+	cmd.AddCommand(newServeLoadtestCmd())
+	rootCmd.AddCommand(cmd)
+}
+
+// ctxOrBackground guards against commands run without a context (tests).
+func ctxOrBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
+}

@@ -231,3 +231,36 @@ func TestForwardErrors(t *testing.T) {
 		t.Error("Backward after a failed Forward: no error")
 	}
 }
+
+// TestInferenceCopy: copies share the weights, run concurrently, and give
+// the original's logits.
+func TestInferenceCopy(t *testing.T) {
+	m := loadTiny(t)
+	b := run20Batch(t, 2)
+	if _, err := m.Forward(b, false); err != nil {
+		t.Fatal(err)
+	}
+	want := append([]float32(nil), m.Logits()...)
+	done := make(chan []float32)
+	for range 3 {
+		c := m.InferenceCopy()
+		go func() {
+			var out []float32
+			for range 20 {
+				if _, err := c.Forward(b, false); err != nil {
+					t.Error(err)
+				}
+				out = c.Logits()
+			}
+			done <- out
+		}()
+	}
+	for range 3 {
+		if got := <-done; relErr32(got, want) != 0 {
+			t.Error("copy's logits differ")
+		}
+	}
+	if _, err := m.InferenceCopy().Forward(b, true); err == nil {
+		t.Error("InferenceCopy trained")
+	}
+}

@@ -85,6 +85,11 @@ type Engine interface {
 	// Tensors returns the parameters under their HF names
 	// (BertForTokenClassification's state dict, "bert." prefix), for saving.
 	Tensors() map[string]checkpoint.Tensor
+
+	// TrainState and SetTrainState save and restore what else a resumed
+	// run needs (optimiser moments and step, dropout stream position).
+	TrainState() TrainState
+	SetTrainState(TrainState) error
 }
 
 var _ Engine = (*Model)(nil)
@@ -124,6 +129,8 @@ type Model struct {
 
 	opt    *optim.AdamW
 	optCfg optim.AdamWConfig
+
+	inferenceOnly bool // a view from InferenceCopy
 }
 
 // tasks are the work items dispatched to the pool, kept in the Model so that
@@ -248,6 +255,22 @@ func hasSuffix(s, suffix string) bool {
 	return len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix
 }
 
+// InferenceCopy returns a model that shares m's parameters (read-only) but
+// has its own activations and threads, so several goroutines can run
+// inference concurrently, one copy each. It cannot train; parameter updates
+// on m are seen by the copy, so do not run both at once.
+func (m *Model) InferenceCopy() *Model {
+	c := &Model{
+		cfg: m.cfg, numLabels: m.numLabels,
+		h: m.h, heads: m.heads, headDim: m.headDim, inter: m.inter, layers: m.layers,
+		act: m.act, eps: m.eps, scale: m.scale,
+		infos: m.infos, params: m.params, w: m.w,
+		seed: m.seed, pool: newPool(0), inferenceOnly: true,
+	}
+	runtime.AddCleanup(c, func(p *pool) { p.close() }, c.pool)
+	return c
+}
+
 // Config returns the model's configuration.
 func (m *Model) Config() *checkpoint.Config { return &m.cfg }
 
@@ -363,6 +386,9 @@ func (m *Model) loadBatch(b *dataset.Batch) error {
 // Forward implements Engine.
 func (m *Model) Forward(b *dataset.Batch, train bool) (float32, error) {
 	m.ready = false
+	if train && m.inferenceOnly {
+		return 0, fmt.Errorf("bert: an InferenceCopy cannot train")
+	}
 	if err := m.checkShape(b); err != nil {
 		return 0, err
 	}

@@ -126,6 +126,9 @@ func readShardedSafetensors(dir, indexPath string) (map[string]Tensor, error) {
 func SaveDir(dir string, cfg *Config, tensors map[string]Tensor, extra func(tmpDir string) error) (err error) {
 	dir = filepath.Clean(dir)
 	parent, base := filepath.Dir(dir), filepath.Base(dir)
+	if base == "." || base == ".." || base == string(filepath.Separator) {
+		return fmt.Errorf("cannot save a model as %q: name a directory to create or replace", dir)
+	}
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return fmt.Errorf("%s exists and is not a directory", dir)
 	}

@@ -225,6 +225,9 @@ func parseEntry(name string, msg json.RawMessage, file string) (TensorInfo, erro
 		if hi != 0 || lo > math.MaxInt32*uint64(math.MaxInt32) {
 			return TensorInfo{}, malformed(file, "tensor %q: shape %v overflows", name, e.Shape)
 		}
+		if int64(int(d)) != d { // 32-bit platforms
+			return TensorInfo{}, malformed(file, "tensor %q: dimension %d does not fit in an int", name, d)
+		}
 		elems = lo
 		shape[i] = int(d)
 	}

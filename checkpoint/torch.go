@@ -244,7 +244,7 @@ func decodeTorch(r io.ReaderAt, size int64, file string) (tf *TorchFile, err err
 		typ, typOK := t.Get(1).(*torchStorageType)
 		key, keyOK := t.Get(2).(string)
 		numel, numelOK := t.Get(4).(int)
-		if kind != "storage" || !typOK || !keyOK || !numelOK || numel < 0 {
+		if kind != "storage" || !typOK || !keyOK || !numelOK || numel < 0 || numel > math.MaxInt/8 {
 			return nil, fmt.Errorf("persistent id %v is not a valid storage reference", pid)
 		}
 		if st, ok := storages[key]; ok {

@@ -382,3 +382,20 @@ func FuzzTorchPickle(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeTorchBinHugeStorageClaim(t *testing.T) {
+	// numel×4 wraps to 4 in 64 bits; must be refused, not read past.
+	huge := fakeTensor{name: "w", storageClass: "FloatStorage", key: "0", numel: 1<<62 + 1, size: []int{1 << 20}, stride: []int{1}}
+	p := &pickleBuilder{}
+	p.op(0x80, 2).global("collections", "OrderedDict").op(')', 'R', '(')
+	p.str(huge.name).global("torch._utils", "_rebuild_tensor_v2").op('(')
+	p.op('(').str("storage").global("torch", "FloatStorage").str("0").str("cpu")
+	p.op(0x8a, 8) // LONG1, 8 bytes
+	p.b = binary.LittleEndian.AppendUint64(p.b, uint64(huge.numel))
+	p.op('t', 'Q').int(0).ints(huge.size...).ints(huge.stride...).op(0x89)
+	p.global("collections", "OrderedDict").op(')', 'R', 't', 'R', 'u', '.')
+	_, err := DecodeTorchBin(buildTorchZip(t, p.b, map[string][]byte{"0": f32Record(1)}), "huge.bin")
+	if err == nil || !strings.Contains(err.Error(), "not a valid storage reference") {
+		t.Errorf("err = %v", err)
+	}
+}

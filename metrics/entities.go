@@ -25,74 +25,69 @@ func splitConll(tag string) (chunk, typ string) {
 	return tag[:i], typ
 }
 
-// endOfChunk is conlleval.pl's rule for "a chunk ended between the previous
-// word and this one", copied rule by rule (the script lists two rules
-// twice; the copies are dropped) so the two can be read side by side.
-func endOfChunk(prevTag, tag, prevType, typ string) bool {
-	end := false
-	if prevTag == "B" && tag == "B" {
-		end = true
+// chunkKind classifies the chunk-tag part of a tag (the text before the
+// first '-') into the values conlleval.pl's rules test for, so the rules
+// compare small integers instead of strings on every token.
+type chunkKind uint8
+
+const (
+	kindOther chunkKind = iota // anything the rules do not name
+	kindB
+	kindI
+	kindE
+	kindO
+	kindDot   // "."
+	kindOpen  // "["
+	kindClose // "]"
+)
+
+func kindOf(chunk string) chunkKind {
+	switch chunk {
+	case "B":
+		return kindB
+	case "I":
+		return kindI
+	case "E":
+		return kindE
+	case "O":
+		return kindO
+	case ".":
+		return kindDot
+	case "[":
+		return kindOpen
+	case "]":
+		return kindClose
 	}
-	if prevTag == "B" && tag == "O" {
-		end = true
-	}
-	if prevTag == "I" && tag == "B" {
-		end = true
-	}
-	if prevTag == "I" && tag == "O" {
-		end = true
-	}
-	if prevTag == "E" && tag == "E" {
-		end = true
-	}
-	if prevTag == "E" && tag == "I" {
-		end = true
-	}
-	if prevTag == "E" && tag == "O" {
-		end = true
-	}
-	if prevTag != "O" && prevTag != "." && prevType != typ {
-		end = true
-	}
-	// conlleval: bracket chunks are assumed to have length 1.
-	if prevTag == "]" || prevTag == "[" {
-		end = true
-	}
-	return end
+	return kindOther
 }
 
-// startOfChunk is conlleval.pl's rule for "a chunk started between the
-// previous word and this one".
-func startOfChunk(prevTag, tag, prevType, typ string) bool {
-	start := false
-	if prevTag == "B" && tag == "B" {
-		start = true
+// endOfChunk is conlleval.pl's endOfChunk: did a chunk end between the
+// previous word and this one? (conllevalEndOfChunk in the tests is the
+// script's text, rule by rule, and is checked to agree.)
+func endOfChunk(prev, cur chunkKind, prevType, typ string) bool {
+	switch {
+	case (prev == kindB || prev == kindI) && (cur == kindB || cur == kindO):
+		return true
+	case prev == kindE && (cur == kindE || cur == kindI || cur == kindO):
+		return true
+	case prev == kindOpen || prev == kindClose: // bracket chunks have length 1
+		return true
 	}
-	if prevTag == "I" && tag == "B" {
-		start = true
+	return prev != kindO && prev != kindDot && prevType != typ
+}
+
+// startOfChunk is conlleval.pl's startOfChunk: did a chunk start between
+// the previous word and this one?
+func startOfChunk(prev, cur chunkKind, prevType, typ string) bool {
+	switch {
+	case cur == kindB && (prev == kindB || prev == kindI || prev == kindO):
+		return true
+	case (prev == kindO || prev == kindE) && (cur == kindI || cur == kindE):
+		return true
+	case cur == kindOpen || cur == kindClose:
+		return true
 	}
-	if prevTag == "O" && tag == "B" {
-		start = true
-	}
-	if prevTag == "O" && tag == "I" {
-		start = true
-	}
-	if prevTag == "E" && tag == "E" {
-		start = true
-	}
-	if prevTag == "E" && tag == "I" {
-		start = true
-	}
-	if prevTag == "O" && tag == "E" {
-		start = true
-	}
-	if tag != "O" && tag != "." && prevType != typ {
-		start = true
-	}
-	if tag == "[" || tag == "]" {
-		start = true
-	}
-	return start
+	return cur != kindO && cur != kindDot && prevType != typ
 }
 
 // Entities returns the chunks of one sentence's tags under conlleval.pl's
@@ -105,12 +100,13 @@ func Entities(tags []string) []Entity {
 
 // AppendEntities is Entities appending to dst, so callers can reuse memory.
 func AppendEntities(dst []Entity, tags []string) []Entity {
-	prevTag, prevType := "O", ""
+	prevKind, prevType := kindO, ""
 	open := -1 // index in dst of the chunk still running, -1 if none
 	for i, t := range tags {
-		tag, typ := splitConll(t)
-		end := endOfChunk(prevTag, tag, prevType, typ)
-		start := startOfChunk(prevTag, tag, prevType, typ)
+		chunk, typ := splitConll(t)
+		kind := kindOf(chunk)
+		end := endOfChunk(prevKind, kind, prevType, typ)
+		start := startOfChunk(prevKind, kind, prevType, typ)
 		if open >= 0 && (end || start) {
 			dst[open].End = i
 			open = -1
@@ -119,7 +115,7 @@ func AppendEntities(dst []Entity, tags []string) []Entity {
 			dst = append(dst, Entity{Type: typ, Start: i})
 			open = len(dst) - 1
 		}
-		prevTag, prevType = tag, typ
+		prevKind, prevType = kind, typ
 	}
 	if open >= 0 {
 		dst[open].End = len(tags)

@@ -123,7 +123,7 @@ type Counter struct {
 	perType   map[string]*typeCounts
 
 	// conlleval.pl's state, carried across sentences as the script does.
-	lastCorrect, lastGuessed         string
+	lastCorrect, lastGuessed         chunkKind
 	lastCorrectType, lastGuessedType string
 	inCorrect                        bool
 	boundaryDue                      bool // a sentence ended since the last step
@@ -137,8 +137,8 @@ func NewCounter(mode Mode) *Counter {
 	return &Counter{
 		mode:        mode,
 		perType:     make(map[string]*typeCounts),
-		lastCorrect: "O",
-		lastGuessed: "O",
+		lastCorrect: kindO,
+		lastGuessed: kindO,
 	}
 }
 
@@ -165,13 +165,13 @@ func (c *Counter) Add(gold, pred []string) error {
 	}
 	if c.boundaryDue {
 		// conlleval.pl scores a blank line as an uncounted O/O token.
-		c.step("O", "", "O", "")
+		c.step(kindO, "", kindO, "")
 	}
 	c.boundaryDue = true
 	for i := range gold {
 		correct, correctType := splitConll(gold[i])
 		guessed, guessedType := splitConll(pred[i])
-		c.step(correct, correctType, guessed, guessedType)
+		c.step(kindOf(correct), correctType, kindOf(guessed), guessedType)
 		if correct == guessed && correctType == guessedType {
 			c.okTokens++
 		}
@@ -181,7 +181,7 @@ func (c *Counter) Add(gold, pred []string) error {
 }
 
 // step is the body of conlleval.pl's main loop for one token.
-func (c *Counter) step(correct, correctType, guessed, guessedType string) {
+func (c *Counter) step(correct chunkKind, correctType string, guessed chunkKind, guessedType string) {
 	if c.inCorrect {
 		correctEnd := endOfChunk(c.lastCorrect, correct, c.lastCorrectType, correctType)
 		guessedEnd := endOfChunk(c.lastGuessed, guessed, c.lastGuessedType, guessedType)
@@ -267,11 +267,11 @@ func (c *Counter) result(finalBoundary bool) Result {
 	if c.mode == Conlleval {
 		inCorrect, lastType := c.inCorrect, c.lastCorrectType
 		if finalBoundary && c.boundaryDue {
-			// step("O", "", "O", "") without its side effects; an O
+			// step(kindO, "", kindO, "") without its side effects; an O
 			// starts no chunk, so only the inCorrect branch matters.
 			if inCorrect {
-				correctEnd := endOfChunk(c.lastCorrect, "O", c.lastCorrectType, "")
-				guessedEnd := endOfChunk(c.lastGuessed, "O", c.lastGuessedType, "")
+				correctEnd := endOfChunk(c.lastCorrect, kindO, c.lastCorrectType, "")
+				guessedEnd := endOfChunk(c.lastGuessed, kindO, c.lastGuessedType, "")
 				if correctEnd && guessedEnd && c.lastGuessedType == c.lastCorrectType {
 					inCorrect = false
 					extra[c.lastCorrectType]++

@@ -86,7 +86,7 @@ func loadForTraining(ctx context.Context, cfg *Config, labelsFor func(modelLabel
 		if err != nil {
 			return nil, err
 		}
-		tok, err := scratchTokenizer()
+		tok, err := scratchTokenizer(cfg.Vocab)
 		if err != nil {
 			return nil, err
 		}
@@ -155,8 +155,12 @@ func isGenericLabels(l *conll.LabelSet) bool {
 	return true
 }
 
-// scratchTokenizer is mBERT's cased WordPiece over the embedded vocabulary.
-func scratchTokenizer() (*wordpiece.Tokenizer, error) {
+// scratchTokenizer loads the vocabulary a scratch model was asked for, by
+// default mBERT's cased WordPiece over the embedded vocabulary.
+func scratchTokenizer(vocab string) (*wordpiece.Tokenizer, error) {
+	if vocab != "" {
+		return wordpiece.Load(vocab)
+	}
 	f, err := os.CreateTemp("", "nerkit-vocab-*.txt")
 	if err != nil {
 		return nil, err

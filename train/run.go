@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/nerkit/nerkit/bert"
@@ -437,17 +438,13 @@ func mark(improved bool) string {
 // saveCheckpoint writes parameters, optimizer moments and counters as one
 // directory swap, so a crash mid-write leaves the previous checkpoint whole.
 func (r *runner) saveCheckpoint() error {
-	m := r.ld.Model
-	r.state.DropoutCalls = m.DropoutCalls()
-	opt := m.Optimizer()
-	mom1, mom2 := opt.Moments()
+	ts := r.ld.Model.TrainState()
+	r.state.DropoutCalls = ts.DropoutCalls
 	st := r.state
 	st.BestMetric = finiteOr(st.BestMetric, -1e308)
 	return SaveModel(filepath.Join(r.cfg.Out, CheckpointDirName), r.ld, func(tmp string) error {
-		err := checkpoint.WriteSafetensors(filepath.Join(tmp, optimizerFileName), map[string]checkpoint.Tensor{
-			"exp_avg":    {Shape: []int{len(mom1)}, Data: mom1},
-			"exp_avg_sq": {Shape: []int{len(mom2)}, Data: mom2},
-		}, map[string]string{"steps": fmt.Sprint(opt.Steps())})
+		err := checkpoint.WriteSafetensors(filepath.Join(tmp, optimizerFileName), ts.Moments, map[string]string{
+			"steps": strconv.Itoa(ts.Steps), "dropout_calls": strconv.FormatUint(ts.DropoutCalls, 10)})
 		if err != nil {
 			return err
 		}
@@ -492,15 +489,9 @@ func (r *runner) restore() error {
 	if err != nil {
 		return err
 	}
-	opt := m.Optimizer()
-	m1, m2 := opt.Moments()
-	if len(mom["exp_avg"].Data) != len(m1) || len(mom["exp_avg_sq"].Data) != len(m2) {
-		return fmt.Errorf("%s: optimizer state does not fit the model", filepath.Join(dir, optimizerFileName))
+	if err := m.SetTrainState(bert.TrainState{Steps: r.state.GlobalStep, DropoutCalls: r.state.DropoutCalls, Moments: mom}); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(dir, optimizerFileName), err)
 	}
-	copy(m1, mom["exp_avg"].Data)
-	copy(m2, mom["exp_avg_sq"].Data)
-	opt.SetSteps(r.state.GlobalStep)
-	m.SetDropoutCalls(r.state.DropoutCalls)
 	if r.state.BestMetric <= -1e308 {
 		r.state.BestMetric = math.Inf(-1)
 	}

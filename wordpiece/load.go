@@ -55,7 +55,7 @@ func Load(path string) (*Tokenizer, error) {
 	}
 	opts := DefaultOptions()
 	opts.Lowercase = !hasUppercase(tokens)
-	return build(path, tokens, opts, nil)
+	return build(path, tokens, opts, nil, true)
 }
 
 // LoadVocab builds a tokenizer from a vocab.txt with explicit settings.
@@ -64,7 +64,7 @@ func LoadVocab(path string, opts Options) (*Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return build(path, tokens, opts, nil)
+	return build(path, tokens, opts, nil, true)
 }
 
 // hasUppercase reports whether a vocabulary is cased: some token outside
@@ -84,7 +84,8 @@ func hasUppercase(tokens []string) bool {
 }
 
 // readVocab reads vocab.txt: one token per line, id = line number - 1.
-// Trailing whitespace is trimmed as HF's Rust reader does.
+// Trailing whitespace is trimmed as HF's Rust reader does. Duplicates are
+// found by build, which reports them by line.
 func readVocab(path string) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -92,7 +93,6 @@ func readVocab(path string) ([]string, error) {
 	}
 	defer f.Close()
 	var tokens []string
-	seen := make(map[string]int, 1<<15)
 	r := bufio.NewReaderSize(f, 1<<16)
 	for line := 1; ; line++ {
 		b, err := r.ReadBytes('\n')
@@ -109,10 +109,6 @@ func readVocab(path string) ([]string, error) {
 		if tok == "" {
 			return nil, fmt.Errorf("wordpiece: %s:%d: empty token", path, line)
 		}
-		if prev, ok := seen[tok]; ok {
-			return nil, fmt.Errorf("wordpiece: %s:%d: duplicate token %q (first on line %d)", path, line, tok, prev)
-		}
-		seen[tok] = line
 		tokens = append(tokens, tok)
 		if err != nil {
 			break
@@ -237,7 +233,7 @@ func loadVocabDir(dir string) (*Tokenizer, error) {
 			added = append(added, a)
 		}
 	}
-	return build(vocabPath, tokens, opts, added)
+	return build(vocabPath, tokens, opts, added, true)
 }
 
 // loadTokenizerJSON reads a Hugging Face tokenizer.json with a WordPiece
@@ -343,7 +339,7 @@ func loadTokenizerJSON(path string) (*Tokenizer, error) {
 		}
 		tokens[id] = tok
 	}
-	return build(path, tokens, opts, tj.AddedTokens)
+	return build(path, tokens, opts, tj.AddedTokens, false)
 }
 
 func isNull(raw json.RawMessage) bool {
@@ -414,8 +410,8 @@ func parsePostProcessor(raw json.RawMessage) (cls, sep string, err error) {
 // build assembles a Tokenizer from id-ordered tokens ("" for unused ids).
 // Added tokens come from tokenizer.json / added_tokens_decoder; when nil and
 // opts.MatchSpecialTokens, the special tokens present in the vocabulary are
-// matched.
-func build(path string, tokens []string, opts Options, added []addedTokenJSON) (*Tokenizer, error) {
+// matched. fromLines: tokens[i] came from line i+1 of path (vocab.txt).
+func build(path string, tokens []string, opts Options, added []addedTokenJSON, fromLines bool) (*Tokenizer, error) {
 	def := func(s, d string) string {
 		if s == "" {
 			return d
@@ -448,6 +444,12 @@ func build(path string, tokens []string, opts Options, added []addedTokenJSON) (
 	for id, tok := range tokens {
 		if tok == "" {
 			continue
+		}
+		if prev, dup := t.vocab[tok]; dup {
+			if fromLines {
+				return nil, fmt.Errorf("wordpiece: %s:%d: duplicate token %q (first on line %d)", path, id+1, tok, prev+1)
+			}
+			return nil, fmt.Errorf("wordpiece: %s: duplicate token %q (ids %d and %d)", path, tok, prev, id)
 		}
 		t.vocab[tok] = int32(id)
 		t.maxPiece = max(t.maxPiece, len(tok))

@@ -1,14 +1,18 @@
 package main
 
 import (
-	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/nerkit/nerkit/serve"
+	"github.com/nerkit/nerkit/serve/loadtest"
 	"github.com/nerkit/nerkit/serve/servetest"
 	"github.com/nerkit/nerkit/tagger"
 	"github.com/spf13/cobra"
@@ -115,10 +119,91 @@ SIGTERM stops accepting requests and lets in-flight ones finish.`,
 	rootCmd.AddCommand(cmd)
 }
 
-// ctxOrBackground guards against commands run without a context (tests).
-func ctxOrBackground(ctx context.Context) context.Context {
-	if ctx == nil {
-		return context.Background()
+// newServeLoadtestCmd is `nerkit serve loadtest`: the serve/loadtest harness
+// against a model directory (or the fake model), printing a Markdown table.
+func newServeLoadtestCmd() *cobra.Command {
+	opts := serve.DefaultOptions()
+	var (
+		modelDir, textsFile  string
+		threads, clients     int
+		perRequest, maxReqs  int
+		duration             time.Duration
+		compare, fake, spin  bool
+		batchCost, tokenCost time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "loadtest --model DIR | --fake [flags]",
+		Short: "Load-test the service in-process over loopback and print throughput and latency",
+		Long: `loadtest starts the service on a loopback port with the given limits, sends
+requests from --clients concurrent clients for --duration (or --max-requests),
+shuts it down and prints a Markdown table row: status counts, requests and
+texts per second, p50/p95/p99 latency, mean micro-batch size, and goroutines
+and live heap before and after. --compare adds a run with micro-batching off
+(--max-batch 1 --max-wait 0).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var rec serve.Recognizer
+			if fake {
+				rec = &servetest.Fake{BatchCost: batchCost, TokenCost: tokenCost, Spin: spin}
+			} else {
+				var err error
+				if rec, err = openRecognizer(modelDir, threads, false); err != nil {
+					return err
+				}
+			}
+			var texts []string
+			if textsFile != "" {
+				raw, err := os.ReadFile(textsFile)
+				if err != nil {
+					return err
+				}
+				for _, line := range strings.Split(string(raw), "\n") {
+					if line = strings.TrimSpace(line); line != "" {
+						texts = append(texts, line)
+					}
+				}
+				if len(texts) == 0 {
+					return fmt.Errorf("%s: no non-empty lines", textsFile)
+				}
+			}
+			opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+			runs := []loadtest.Config{{Label: "batching on", Options: opts}}
+			if compare {
+				off := opts
+				off.MaxBatch, off.MaxWait = 1, 0
+				runs = append(runs, loadtest.Config{Label: "batching off", Options: off})
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintln(out, loadtest.TableHeader)
+			for _, c := range runs {
+				c.Recognizer, c.Clients, c.Duration, c.MaxRequests = rec, clients, duration, maxReqs
+				c.TextsPerRequest, c.Texts = perRequest, texts
+				res, err := loadtest.Run(cmd.Context(), c)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(out, res.Row())
+				if res.FirstError != "" {
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: first error: %s\n", c.Label, res.FirstError)
+				}
+			}
+			return nil
+		},
 	}
-	return ctx
+	addServeFlags(cmd, &opts)
+	_ = cmd.Flags().MarkHidden("addr")
+	f := cmd.Flags()
+	f.StringVar(&modelDir, "model", "", "model directory")
+	f.IntVar(&threads, "threads", 0, "compute threads of the model (0 = all cores)")
+	f.BoolVar(&fake, "fake", false, "use the fake model instead of --model")
+	f.DurationVar(&batchCost, "fake-batch-cost", 2*time.Millisecond, "fake model: cost of one model call")
+	f.DurationVar(&tokenCost, "fake-token-cost", 20*time.Microsecond, "fake model: cost per sub-token")
+	f.BoolVar(&spin, "fake-spin", false, "fake model: burn CPU instead of sleeping")
+	f.IntVar(&clients, "clients", 32, "concurrent clients")
+	f.DurationVar(&duration, "duration", 10*time.Second, "how long to send requests")
+	f.IntVar(&maxReqs, "max-requests", 0, "stop after this many requests (0 = only --duration)")
+	f.IntVar(&perRequest, "texts-per-request", 1, "texts in each request")
+	f.StringVar(&textsFile, "texts", "", "file with one text per line (default: built-in English and Russian sentences)")
+	f.BoolVar(&compare, "compare", false, "also run with micro-batching off")
+	return cmd
 }

@@ -109,6 +109,7 @@ Ctrl-C writes a checkpoint; --resume DIR continues exactly where it stopped.`,
 	f.StringVar(&configFile, "config", "", "YAML or JSON file with any of the settings below (flags override it)")
 	f.StringVar(&resume, "resume", "", "continue the interrupted run in this run directory")
 	f.StringVar(&cfg.Model, "model", cfg.Model, "model directory, hub id, or scratch preset ("+train.PresetNames()+")")
+	f.StringVar(&cfg.Vocab, "vocab", "", "scratch presets: vocab.txt, tokenizer.json or model directory to use instead of mBERT's vocabulary")
 	f.StringVar(&cfg.Train, "train", "", "training file (CoNLL)")
 	f.StringVar(&cfg.Dev, "dev", "", "development file, evaluated every epoch (CoNLL)")
 	f.StringVar(&cfg.Test, "test", "", "test file, evaluated with the best model at the end (CoNLL)")
@@ -147,6 +148,8 @@ func applyFlag(dst, src *train.Config, format *conll.Options, name string) {
 	switch name {
 	case "model":
 		dst.Model = src.Model
+	case "vocab":
+		dst.Vocab = src.Vocab
 	case "train":
 		dst.Train = src.Train
 	case "dev":

@@ -79,7 +79,7 @@ type Engine interface {
 	// Step clips the gradients to a global L2 norm of maxGradNorm (≤ 0: no
 	// clipping), applies one AdamW update with learning rate lr, and
 	// returns the norm before clipping, as HF Trainer reports grad_norm.
-	// It does not clear the gradients.
+	// It does not clear (nor necessarily clip in place) the gradients.
 	Step(lr, maxGradNorm float64) (gradNorm float64)
 
 	// Tensors returns the parameters under their HF names
@@ -665,8 +665,10 @@ func (m *Model) Optimizer() *optim.AdamW {
 }
 
 // Step implements Engine.
+// The clipping factor is applied inside the update (bit-identical to scaling
+// the gradients first), so Grads keeps the unclipped sums.
 func (m *Model) Step(lr, maxGradNorm float64) float64 {
-	norm := optim.ClipGradNorm(m.grads, maxGradNorm)
-	m.Optimizer().Step(m.params, m.grads, lr)
+	norm := optim.GradNorm(m.grads)
+	m.Optimizer().StepScaled(m.params, m.grads, lr, optim.ClipScale(norm, maxGradNorm))
 	return norm
 }

@@ -4,9 +4,10 @@
 // Two entity modes are offered:
 //
 // Conlleval reproduces conlleval.pl (version 2004-01-26, default options)
-// exactly, quirks included: its chunk start/end rules accept IOB1, IOB2,
-// IOE and IOBES-like tags and the bracket tags "[" and "]"; an I-X after O
-// or after another type starts a chunk; a chunk's type is the text after
+// exactly, quirks included: its chunk start/end rules read IOB1, IOB2 and
+// IOE tags and the bracket tags "[" and "]", but know no S- (so BIOES
+// "S-X S-X" is one chunk: convert BIOES to IOB2 first); an I-X after O or
+// after another type starts a chunk; a chunk's type is the text after
 // the first '-' (a type "0" counts as no type, as in Perl); a sentence
 // boundary is scored as an extra O/O token that is not counted; accuracy
 // is over all tokens.

@@ -92,8 +92,9 @@ func startOfChunk(prev, cur chunkKind, prevType, typ string) bool {
 
 // Entities returns the chunks of one sentence's tags under conlleval.pl's
 // rules: a chunk starts where conlleval's start rule fires and runs until
-// its end rule fires, the next chunk starts, or the sentence ends. For
-// IOB1/IOB2/IOBES tags these are exactly the chunks conlleval counts.
+// its end rule fires, the next chunk starts, or the sentence ends. These
+// are the chunks conlleval counts (the golden tests check it); as there,
+// an I-X after O starts a chunk, and S- is not understood.
 func Entities(tags []string) []Entity {
 	return AppendEntities(nil, tags)
 }

@@ -44,9 +44,10 @@ func ReadPairsFile(path string) (*Pairs, error) {
 // Like conlleval.pl, a line whose first column is -X- is a sentence
 // boundary, and every line must have as many columns as the first one.
 // Unlike it, columns may be separated by any run of spaces or tabs, CRLF
-// and a UTF-8 BOM are accepted, and -DOCSTART- lines are taken as
-// sentence boundaries (conlleval.pl would score them as O/O tokens, which
-// changes its token count and accuracy but no entity figure).
+// and a UTF-8 BOM are accepted. A -DOCSTART- line with gold and predicted
+// columns is scored as a token, exactly as conlleval.pl does (it counts
+// toward "processed N tokens" and accuracy, never toward entities); a bare
+// -DOCSTART- line with fewer columns is taken as a sentence boundary.
 //
 // The reader is separate from package conll on purpose: scoring needs the
 // tags exactly as written, while conll converts every scheme to IOB2.
@@ -79,7 +80,7 @@ func ReadPairs(r io.Reader, name string) (*Pairs, error) {
 			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
 		}
 		fields = appendFields(fields[:0], line)
-		if len(fields) == 0 || string(fields[0]) == "-X-" || string(fields[0]) == "-DOCSTART-" {
+		if len(fields) == 0 || string(fields[0]) == "-X-" || (string(fields[0]) == "-DOCSTART-" && len(fields) < 3) {
 			flush()
 			p.FinalBoundary = true
 			continue

@@ -21,16 +21,21 @@ func TestReadPairs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantGold := [][]string{{"B-ORG", "O"}, {"B-PER"}, {"B-PER"}}
-	wantPred := [][]string{{"B-ORG", "O"}, {"I-PER"}, {"B-PER"}}
+	// -DOCSTART- with tag columns is an O/O token, as conlleval.pl scores it.
+	wantGold := [][]string{{"O"}, {"B-ORG", "O"}, {"B-PER"}, {"B-PER"}}
+	wantPred := [][]string{{"O"}, {"B-ORG", "O"}, {"I-PER"}, {"B-PER"}}
 	if !reflect.DeepEqual(p.Gold, wantGold) || !reflect.DeepEqual(p.Pred, wantPred) {
 		t.Errorf("gold %v pred %v", p.Gold, p.Pred)
 	}
-	if !reflect.DeepEqual(p.Lines, []int{3, 7, 9}) || p.Line(0, 1) != 4 {
+	if !reflect.DeepEqual(p.Lines, []int{1, 3, 7, 9}) || p.Line(1, 1) != 4 {
 		t.Errorf("lines %v", p.Lines)
 	}
 	if p.FinalBoundary || p.Name != "in.txt" {
 		t.Errorf("FinalBoundary %v, Name %q", p.FinalBoundary, p.Name)
+	}
+	p, err = ReadPairs(strings.NewReader("-DOCSTART-\n\na O O\n\n"), "x")
+	if err != nil || len(p.Gold) != 1 {
+		t.Errorf("a bare -DOCSTART- line should be a boundary: %v %v", p, err)
 	}
 	p, err = ReadPairs(strings.NewReader("a O O\n\n"), "x")
 	if err != nil || !p.FinalBoundary {

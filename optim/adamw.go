@@ -100,6 +100,14 @@ func (o *AdamW) SetSteps(n int) { o.steps = n }
 
 // Step applies one update with learning rate lr.
 func (o *AdamW) Step(params, grads []float32, lr float64) {
+	o.StepScaled(params, grads, lr, 1)
+}
+
+// StepScaled is Step with every gradient multiplied by gradScale first, in
+// float32, exactly as if the gradients had been scaled in place (as
+// clip_grad_norm_ does); the gradients themselves are left unchanged. It
+// saves a pass over the gradients when clipping.
+func (o *AdamW) StepScaled(params, grads []float32, lr float64, gradScale float32) {
 	o.steps++
 	t := float64(o.steps)
 	c := o.cfg
@@ -113,6 +121,7 @@ func (o *AdamW) Step(params, grads []float32, lr float64) {
 		beta2:  float32(c.Beta2),
 		w2:     float32(1 - c.Beta2),
 		decay:  float32(1 - lr*c.WeightDecay),
+		scale:  gradScale,
 		params: params, grads: grads, m: o.m, v: o.v,
 	}
 	for _, s := range o.spans {
@@ -123,6 +132,7 @@ func (o *AdamW) Step(params, grads []float32, lr float64) {
 
 type update struct {
 	lrNeg, bc2, eps, w1, beta2, w2, decay float32
+	scale                                 float32 // gradient multiplier (clipping)
 	useDecay                              bool
 	params, grads, m, v                   []float32
 }
@@ -137,6 +147,9 @@ func (u update) run(lo, hi int) {
 	}
 	for i := range p {
 		gi := g[i]
+		if u.scale != 1 {
+			gi *= u.scale
+		}
 		mi := m[i] + u.w1*(gi-m[i]) // torch.lerp with weight < 0.5
 		vi := v[i]*u.beta2 + u.w2*gi*gi
 		m[i], v[i] = mi, vi
@@ -147,10 +160,23 @@ func (u update) run(lo, hi int) {
 
 // ClipGradNorm is torch.nn.utils.clip_grad_norm_(params, maxNorm) over the
 // flat gradient vector: it returns the total L2 norm before clipping (what HF
-// Trainer logs as grad_norm) and, when maxNorm > 0, scales the gradients by
-// min(1, maxNorm/(norm+1e-6)). The norm is summed in float64 over fixed
-// chunks in a fixed order, so it does not depend on the thread count.
+// Trainer logs as grad_norm) and, when maxNorm > 0, scales the gradients in
+// place by ClipScale(norm, maxNorm).
 func ClipGradNorm(grads []float32, maxNorm float64) float64 {
+	norm := GradNorm(grads)
+	if f := ClipScale(norm, maxNorm); f != 1 {
+		parallelChunks(0, len(grads), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				grads[i] *= f
+			}
+		})
+	}
+	return norm
+}
+
+// GradNorm returns the L2 norm of grads, summed in float64 over fixed chunks
+// in a fixed order, so it does not depend on the thread count.
+func GradNorm(grads []float32) float64 {
 	const chunk = 1 << 16
 	partial := make([]float64, (len(grads)+chunk-1)/chunk)
 	parallelChunks(0, len(partial), func(lo, hi int) {
@@ -166,19 +192,19 @@ func ClipGradNorm(grads []float32, maxNorm float64) float64 {
 	for _, s := range partial {
 		total += s
 	}
-	norm := math.Sqrt(total)
-	if maxNorm > 0 {
-		coef := maxNorm / (norm + 1e-6)
-		if coef < 1 {
-			f := float32(coef)
-			parallelChunks(0, len(grads), func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					grads[i] *= f
-				}
-			})
-		}
+	return math.Sqrt(total)
+}
+
+// ClipScale is clip_grad_norm_'s factor: min(1, maxNorm/(norm+1e-6)) as
+// float32, or 1 when maxNorm ≤ 0 (no clipping).
+func ClipScale(norm, maxNorm float64) float32 {
+	if maxNorm <= 0 {
+		return 1
 	}
-	return norm
+	if coef := maxNorm / (norm + 1e-6); coef < 1 {
+		return float32(coef)
+	}
+	return 1
 }
 
 // parallelChunks runs fn over [lo, hi) cut into one contiguous piece per

@@ -118,6 +118,19 @@ func TestClipGradNorm(t *testing.T) {
 	if g[0] != 3*coef || g[1] != 4*coef {
 		t.Errorf("clipped grads %v", g)
 	}
+	// StepScaled equals clipping first, bit for bit.
+	params1, params2 := []float32{0.1, -0.2, 0.3}, []float32{0.1, -0.2, 0.3}
+	g1, g2 := []float32{3, -4, 12}, []float32{3, -4, 12}
+	o1, _ := NewAdamW(DefaultAdamW(), 3, []Span{{0, 3, true}})
+	o2, _ := NewAdamW(DefaultAdamW(), 3, []Span{{0, 3, true}})
+	ClipGradNorm(g1, 1)
+	o1.Step(params1, g1, 0.01)
+	o2.StepScaled(params2, g2, 0.01, ClipScale(GradNorm(g2), 1))
+	for i := range params1 {
+		if params1[i] != params2[i] {
+			t.Errorf("StepScaled %v, clip then Step %v", params2, params1)
+		}
+	}
 	big := make([]float32, 300000)
 	for i := range big {
 		big[i] = 1

@@ -204,7 +204,7 @@ func jsonError(raw []byte, err error) *APIError {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		line, col := lineCol(raw, syn.Offset)
+		line, col := lineCol(raw, syn.Offset-1) // Offset is just past the bad byte
 		return apiErr(http.StatusBadRequest, CodeBadJSON, "line %d, column %d: %v", line, col, syn)
 	case errors.As(err, &typ):
 		line, col := lineCol(raw, typ.Offset)

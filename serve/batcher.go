@@ -128,10 +128,15 @@ func (b *batcher) submit(ctx context.Context, inputs []Input) ([]Output, error) 
 	case <-ctx.Done():
 		b.withdraw(j)
 		select {
-		case <-j.done: // finished meanwhile: the answer is still good
+		case <-j.done: // finished meanwhile: the answer may still be good
 		default:
 			return nil, ctx.Err()
 		}
+	}
+	if j.err != nil && ctx.Err() != nil {
+		// The batch failed because this request gave up (its cancellation
+		// reached the model): report that, not a model error.
+		return nil, ctx.Err()
 	}
 	return j.outs, j.err
 }

@@ -32,6 +32,9 @@ type Fake struct {
 	// Gate, when set, holds every call until it can receive from Gate (or
 	// the context ends): tests use it to fill the queue deterministically.
 	Gate chan struct{}
+	// IgnoreContext makes the gate and the cost ignore cancellation, like
+	// a model that cannot be interrupted.
+	IgnoreContext bool
 	// Fail, when set, is returned by every call.
 	Fail error
 	// PanicText makes a call panic when one of its texts equals it.
@@ -86,6 +89,9 @@ func (f *Fake) Recognize(ctx context.Context, inputs []serve.Input) ([]serve.Out
 	}
 	f.mu.Unlock()
 
+	if f.IgnoreContext {
+		ctx = context.Background()
+	}
 	if f.Gate != nil {
 		select {
 		case <-f.Gate:

@@ -19,7 +19,7 @@ import (
 // override some of them (see Presets). The resolved config is saved in the
 // run directory as config.yaml.
 type Config struct {
-	Model string `yaml:"model" json:"model"` // model dir, hub id, or scratch:NAME
+	Model string `yaml:"model" json:"model"`                     // model dir, hub id, or scratch:NAME
 	Vocab string `yaml:"vocab,omitempty" json:"vocab,omitempty"` // scratch models: vocab.txt, tokenizer.json or model dir (default: mBERT's, embedded)
 
 	Train string `yaml:"train" json:"train"`

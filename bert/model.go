@@ -626,6 +626,9 @@ func (m *Model) colSum(dy, db []float32, rows, n int) {
 // ZeroGrad implements Engine. Of the word-embedding table it clears only the
 // rows batches used since the last call.
 func (m *Model) ZeroGrad() {
+	if m.inferenceOnly {
+		return
+	}
 	word := m.infos[0]
 	clear(m.grads[word.Offset+word.Size:])
 	if len(m.touched) > m.cfg.VocabSize/4 {
@@ -668,6 +671,9 @@ func (m *Model) Optimizer() *optim.AdamW {
 // The clipping factor is applied inside the update (bit-identical to scaling
 // the gradients first), so Grads keeps the unclipped sums.
 func (m *Model) Step(lr, maxGradNorm float64) float64 {
+	if m.inferenceOnly {
+		panic("bert: Step on an InferenceCopy")
+	}
 	norm := optim.GradNorm(m.grads)
 	m.Optimizer().StepScaled(m.params, m.grads, lr, optim.ClipScale(norm, maxGradNorm))
 	return norm

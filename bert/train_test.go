@@ -311,3 +311,26 @@ func TestResume(t *testing.T) {
 		t.Error("incomplete state accepted")
 	}
 }
+
+// TestZeroGrad: clearing only the touched word-embedding rows leaves the
+// whole gradient zero, over several batches with different tokens.
+func TestZeroGrad(t *testing.T) {
+	m := loadTiny(t)
+	for s := 0; s < 3; s++ {
+		if _, err := m.Forward(run20Batch(t, s), true); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Backward(0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if norm(m.g.wordEmb) == 0 {
+		t.Fatal("no word-embedding gradient")
+	}
+	m.ZeroGrad()
+	for i, g := range m.grads {
+		if g != 0 {
+			t.Fatalf("gradient %d is %v after ZeroGrad", i, g)
+		}
+	}
+}

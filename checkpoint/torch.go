@@ -547,8 +547,18 @@ func scanPickle(p []byte) error {
 			fixed = 2
 		case 'J', 'j', 'r', 0x84:
 			fixed = 4
-		case 'G', 0x95:
+		case 'G':
 			fixed = 8
+		case 0x95: // FRAME: gopickle allocates the declared frame size
+			if err := need(8); err != nil {
+				return err
+			}
+			n := binary.LittleEndian.Uint64(p[pos:])
+			pos += 8
+			if err := need(n); err != nil {
+				return err
+			}
+			continue
 		case 'U', 'C', 0x8c, 0x8a: // 1-byte length
 			if err := need(1); err != nil {
 				return err

@@ -1,5 +1,13 @@
 // Package kernels holds the numeric kernels of the engine: GEMM and fused
 // element-wise operations on float32 slices.
+//
+// Sgemm is a Goto/BLIS-style blocked GEMM: op(B) is packed into kc×nc panels
+// of nr-column micro-panels, op(A) into mc×kc blocks of mr-row micro-panels
+// (the packing reads either layout, so transposed operands are never
+// transposed as a whole), and an mr×nr micro-kernel in Go assembly keeps the
+// C tile in registers: 12×32 on AVX-512, 6×16 on AVX2/FMA, 4×4 in pure Go
+// elsewhere, chosen at run time. Parallel calls pack op(B) once, shared, and
+// give each goroutine a band of C.
 package kernels
 
 import (

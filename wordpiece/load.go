@@ -122,15 +122,19 @@ func readVocab(path string) ([]string, error) {
 
 // jsonError turns an encoding/json error into one naming file:line:col.
 func jsonError(path string, data []byte, err error) error {
-	var off int64 = -1
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		off = se.Offset
+		return errorAt(path, data, se.Offset-1, err) // Offset counts the offending byte
 	case errors.As(err, &te):
-		off = te.Offset
+		return errorAt(path, data, te.Offset, err)
 	}
+	return fmt.Errorf("wordpiece: %s: %w", path, err)
+}
+
+// errorAt names file:line:col (1-based) of the byte at offset off in data.
+func errorAt(path string, data []byte, off int64, err error) error {
 	if off < 0 || off > int64(len(data)) {
 		return fmt.Errorf("wordpiece: %s: %w", path, err)
 	}
@@ -249,11 +253,11 @@ func loadTokenizerJSON(path string) (*Tokenizer, error) {
 		PreTokenizer  json.RawMessage  `json:"pre_tokenizer"`
 		PostProcessor json.RawMessage  `json:"post_processor"`
 		Model         struct {
-			Type                    *string          `json:"type"`
-			UnkToken                *string          `json:"unk_token"`
-			ContinuingSubwordPrefix *string          `json:"continuing_subword_prefix"`
-			MaxInputCharsPerWord    *int             `json:"max_input_chars_per_word"`
-			Vocab                   map[string]int32 `json:"vocab"`
+			Type                    *string         `json:"type"`
+			UnkToken                *string         `json:"unk_token"`
+			ContinuingSubwordPrefix *string         `json:"continuing_subword_prefix"`
+			MaxInputCharsPerWord    *int            `json:"max_input_chars_per_word"`
+			Vocab                   json.RawMessage `json:"vocab"`
 		} `json:"model"`
 	}
 	if err := json.Unmarshal(data, &tj); err != nil {
@@ -263,7 +267,21 @@ func loadTokenizerJSON(path string) (*Tokenizer, error) {
 	if m.Type != nil && *m.Type != "WordPiece" {
 		return nil, fmt.Errorf("wordpiece: %s: model type %q is not WordPiece", path, *m.Type)
 	}
-	if len(m.Vocab) == 0 {
+	if isNull(m.Vocab) {
+		return nil, fmt.Errorf("wordpiece: %s: model has no vocab", path)
+	}
+	// The vocabulary is parsed by hand: encoding/json's reflection-driven map
+	// decoding was most of the start-up time for mBERT's 119,547 entries.
+	vocabOff := bytes.Index(data, m.Vocab) // RawMessage is a copy; find where it sits for error positions
+	vocab, err := parseVocabObject(m.Vocab)
+	if err != nil {
+		var pe *vocabParseError
+		if errors.As(err, &pe) && vocabOff >= 0 {
+			return nil, errorAt(path, data, int64(vocabOff+pe.off), fmt.Errorf("model.vocab: %s", pe.msg))
+		}
+		return nil, fmt.Errorf("wordpiece: %s: model.vocab: %w", path, err)
+	}
+	if len(vocab) == 0 {
 		return nil, fmt.Errorf("wordpiece: %s: model has no vocab", path)
 	}
 	opts := Options{UnkToken: "[UNK]", ContinuingSubwordPrefix: "##", MaxInputCharsPerWord: 100}
@@ -319,14 +337,15 @@ func loadTokenizerJSON(path string) (*Tokenizer, error) {
 	}
 
 	maxID := int32(-1)
-	for _, id := range m.Vocab {
-		maxID = max(maxID, id)
+	for _, e := range vocab {
+		maxID = max(maxID, e.id)
 	}
 	for _, a := range tj.AddedTokens {
 		maxID = max(maxID, int32(a.ID))
 	}
 	tokens := make([]string, maxID+1)
-	for tok, id := range m.Vocab {
+	for _, e := range vocab {
+		tok, id := e.token, e.id
 		if id < 0 {
 			return nil, fmt.Errorf("wordpiece: %s: token %q has negative id %d", path, tok, id)
 		}

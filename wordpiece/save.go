@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"unicode"
 )
 
 // Save writes vocab.txt, tokenizer_config.json and special_tokens_map.json
@@ -45,6 +47,9 @@ func (t *Tokenizer) Save(dir string) error {
 	for id, tok := range t.tokens {
 		if tok == "" {
 			return fmt.Errorf("wordpiece: save: id %d has no token, which vocab.txt cannot express", id)
+		}
+		if strings.ContainsAny(tok, "\n\r") || strings.TrimRightFunc(tok, unicode.IsSpace) != tok {
+			return fmt.Errorf("wordpiece: save: token %d (%q) has a line break or trailing space, which vocab.txt cannot express", id, tok)
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {

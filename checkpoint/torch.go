@@ -531,9 +531,23 @@ func scanPickle(p []byte) error {
 		pos += i + 1
 		return s, nil
 	}
+	// Each open MARK costs gopickle a fresh stack slice; bound how many can
+	// be open at once (a state dict nests a handful deep).
+	const maxMarkDepth = 10000
+	depth := 0
 	for pos < len(p) {
 		op := p[pos]
 		pos++
+		switch op {
+		case '(':
+			if depth++; depth > maxMarkDepth {
+				return fmt.Errorf("more than %d nested MARKs at byte %d", maxMarkDepth, pos-1)
+			}
+		case 't', 'l', 'd', 'u', 'e', '1', 'o', 'i', 0x90, 0x91:
+			if depth > 0 {
+				depth--
+			}
+		}
 		var fixed uint64
 		switch op {
 		case '.': // STOP

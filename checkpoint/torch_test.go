@@ -279,6 +279,8 @@ func TestDecodeTorchBinRejects(t *testing.T) {
 		{"short record", buildTorchZip(t, buildStateDictPickle([]fakeTensor{good}), map[string][]byte{"0": f32Record(1)}), "holds 4 bytes"},
 		{"overlapping views", buildTorchZip(t, buildStateDictPickle([]fakeTensor{good, renamed(good, "v"), renamed(good, "u")}), rec), "more than twice"},
 		{"stride-0 blowup", buildTorchZip(t, buildStateDictPickle([]fakeTensor{expand}), rec), "larger than its 4-element storage"},
+		{"mark bomb", buildTorchZip(t, append(bytes.Repeat([]byte{'('}, 20000), '.'), nil), "nested MARKs"},
+		{"frame bomb", buildTorchZip(t, []byte("\x950000\x00\x10\x00\x00."), nil), "claims"},
 		{"not a dict", buildTorchZip(t, (&pickleBuilder{}).op(0x80, 2).int(3).op('.').b, nil), "not a state dict"},
 		{"no stop", buildTorchZip(t, []byte{0x80, 2, ')'}, nil), "without STOP"},
 		{"bad opcode", buildTorchZip(t, []byte{0x80, 2, 0xff, '.'}, nil), "unknown opcode"},

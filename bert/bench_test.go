@@ -3,6 +3,7 @@ package bert
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/dataset"
@@ -68,9 +69,11 @@ func BenchmarkTrainStepBase(b *testing.B) {
 	}
 	step() // size the arena and the optimiser state
 	b.ResetTimer()
+	cpu := cpuTime()
 	for i := 0; i < b.N; i++ {
 		step()
 	}
+	reportCPU(b, cpu)
 	b.ReportMetric(float64(b.N*16*64)/b.Elapsed().Seconds(), "tokens/s")
 }
 
@@ -89,10 +92,16 @@ func BenchmarkInferenceBase(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
+	cpu := cpuTime()
 	for i := 0; i < b.N; i++ {
 		if _, err := m.Forward(batch, false); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
 	b.ReportMetric(float64(b.N*32*64)/b.Elapsed().Seconds(), "tokens/s")
+}
+
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric((cpuTime()-start).Seconds()/float64(b.N), "cpu-s/op")
 }

@@ -16,8 +16,11 @@ import (
 	"github.com/nlpodyssey/gopickle/types"
 )
 
-// maxPickleSize bounds data.pkl; a BERT state dict's pickle is tens of KB.
-const maxPickleSize = 64 << 20
+// maxPickleSize bounds data.pkl. A BERT state dict's pickle is tens of KB
+// (about 150 bytes per tensor); gopickle allocates up to ~240 bytes per
+// pickle byte on hostile input (measured: a run of EMPTY_DICT), so 4 MB caps
+// that near 1 GB.
+const maxPickleSize = 4 << 20
 
 // SkippedEntry is a state-dict entry a reader left out, with the reason.
 type SkippedEntry struct {
@@ -275,7 +278,7 @@ func decodeTorch(r io.ReaderAt, size int64, file string) (tf *TorchFile, err err
 			continue
 		}
 		if !t.storage.typ.float {
-			tf.Skipped = append(tf.Skipped, SkippedEntry{e.name, "integer tensor (" + t.storage.typ.class + ")"})
+			tf.Skipped = append(tf.Skipped, SkippedEntry{e.name, "non-float tensor (" + t.storage.typ.class + ")"})
 			continue
 		}
 		if err := checkView(t); err != nil {

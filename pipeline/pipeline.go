@@ -56,6 +56,9 @@ type Word struct {
 	ByteEnd   int      `json:"byte_end"`
 	Tag       string   `json:"tag"`
 	Score     *float32 `json:"score"` // nil for a word without sub-tokens
+	// Probs is the label distribution at the word's first sub-token (nil
+	// without sub-tokens).
+	Probs []float32 `json:"-"`
 }
 
 // Run processes inputs as one job: all windows of all inputs are batched
@@ -132,6 +135,7 @@ func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
 			if tags[j].HasScore {
 				s := tags[j].Score
 				ow.Score = &s
+				ow.Probs = w.Tokens[0].Probs
 			}
 			out[i].Words[j] = ow
 		}

@@ -67,6 +67,16 @@ func LoadVocab(path string, opts Options) (*Tokenizer, error) {
 	return build(path, tokens, opts, nil, true)
 }
 
+// LoadVocabBytes is LoadVocab for a vocab.txt held in memory (an embedded
+// vocabulary, say); name stands for the file in errors.
+func LoadVocabBytes(name string, data []byte, opts Options) (*Tokenizer, error) {
+	tokens, err := parseVocab(name, bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return build(name, tokens, opts, nil, true)
+}
+
 // hasUppercase reports whether a vocabulary is cased: some token outside
 // the [XXX] special ones holds an uppercase letter.
 func hasUppercase(tokens []string) bool {
@@ -92,8 +102,13 @@ func readVocab(path string) ([]string, error) {
 		return nil, fmt.Errorf("wordpiece: %w", err)
 	}
 	defer f.Close()
+	return parseVocab(path, f)
+}
+
+// parseVocab reads vocab.txt lines from in; name is used in errors.
+func parseVocab(path string, in io.Reader) ([]string, error) {
 	var tokens []string
-	r := bufio.NewReaderSize(f, 1<<16)
+	r := bufio.NewReaderSize(in, 1<<16)
 	for line := 1; ; line++ {
 		b, err := r.ReadBytes('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -242,6 +257,10 @@ func loadVocabDir(dir string) (*Tokenizer, error) {
 
 // loadTokenizerJSON reads a Hugging Face tokenizer.json with a WordPiece
 // model, BertNormalizer, BertPreTokenizer and a [CLS] $A [SEP] post-processor.
+// Its truncation and padding settings are ignored: Encode never truncates or
+// pads (windowing and batching are the dataset's job). Anything else it
+// cannot reproduce exactly (other normalizers, added tokens with
+// normalized, lstrip, rstrip or single_word) is an error.
 func loadTokenizerJSON(path string) (*Tokenizer, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -191,3 +191,24 @@ func TestSaveRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadVocabBytes(t *testing.T) {
+	data, err := os.ReadFile(mbertVocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := DefaultOptions()
+	opts.Lowercase = false
+	tok, err := LoadVocabBytes("embedded vocab.txt", data, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cased, _ := mbert(t)
+	text := "Die Europäische Zentralbank (EZB) [MASK] 北京"
+	if got, want := tok.Encode(text), cased.Encode(text); !reflect.DeepEqual(got, want) {
+		t.Errorf("LoadVocabBytes: %v, tokenizer.json %v", got.Tokens, want.Tokens)
+	}
+	if _, err := LoadVocabBytes("embedded vocab.txt", []byte("[UNK]\n[CLS]\n[SEP]\n[UNK]\n"), opts); err == nil || !strings.Contains(err.Error(), "embedded vocab.txt:4: duplicate") {
+		t.Errorf("duplicate in embedded vocab: %v", err)
+	}
+}

@@ -35,7 +35,7 @@ var conllExtensions = map[string]bool{".conll": true, ".conllu": true, ".iob": t
 func init() {
 	var model, format, aggregation string
 	var inputs []string
-	var asCoNLL bool
+	var asCoNLL, withProbs bool
 	var threads, batch int
 	var fopt conll.Options
 	cmd := &cobra.Command{
@@ -83,7 +83,7 @@ a word without sub-tokens).`,
 			for _, in := range inputs {
 				isCoNLL := asCoNLL || conllExtensions[strings.ToLower(filepath.Ext(in))]
 				if isCoNLL {
-					if err := predictCoNLL(ctx, p, in, fopt, format, w); err != nil {
+					if err := predictCoNLL(ctx, p, in, fopt, format, withProbs, w); err != nil {
 						return err
 					}
 					continue
@@ -104,6 +104,7 @@ a word without sub-tokens).`,
 	f.StringArrayVar(&inputs, "input", nil, "input file (repeatable; - is stdin)")
 	f.BoolVar(&asCoNLL, "conll", false, "read the inputs as CoNLL whatever their extension")
 	f.StringVar(&format, "format", "conll", "output for CoNLL input: conll or jsonl")
+	f.BoolVar(&withProbs, "probs", false, "jsonl: add each word's full label distribution at its first sub-token (\"probs\", label order of config.json)")
 	f.StringVar(&aggregation, "aggregation", "first", "entity aggregation for raw text: simple, first, average or max")
 	f.IntVar(&threads, "threads", 0, "CPU threads (0: all cores)")
 	f.IntVar(&batch, "batch-size", 32, "windows per forward pass")
@@ -166,7 +167,7 @@ func predictTexts(ctx context.Context, p *pipeline.Pipeline, texts []string, str
 	return nil
 }
 
-func predictCoNLL(ctx context.Context, p *pipeline.Pipeline, path string, fopt conll.Options, format string, w io.Writer) error {
+func predictCoNLL(ctx context.Context, p *pipeline.Pipeline, path string, fopt conll.Options, format string, withProbs bool, w io.Writer) error {
 	fopt.AllowUnlabelled = true
 	var f *conll.File
 	var err error
@@ -205,14 +206,19 @@ func predictCoNLL(ctx context.Context, p *pipeline.Pipeline, path string, fopt c
 		enc.SetEscapeHTML(false)
 		for i, o := range outs {
 			scores := make([]*float32, len(o.Words))
+			var probs [][]float32
 			for j, word := range o.Words {
 				scores[j] = word.Score
+				if withProbs {
+					probs = append(probs, word.Probs)
+				}
 			}
 			if err := enc.Encode(struct {
-				Words  []string   `json:"words"`
-				Tags   []string   `json:"tags"`
-				Scores []*float32 `json:"scores"`
-			}{f.Sentences[i].Words, preds[i], scores}); err != nil {
+				Words  []string    `json:"words"`
+				Tags   []string    `json:"tags"`
+				Scores []*float32  `json:"scores"`
+				Probs  [][]float32 `json:"probs,omitempty"`
+			}{f.Sentences[i].Words, preds[i], scores, probs}); err != nil {
 				return err
 			}
 		}

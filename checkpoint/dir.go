@@ -168,6 +168,19 @@ func SaveDir(dir string, cfg *Config, tensors map[string]Tensor, extra func(tmpD
 	}
 	syncDir(tmp)
 
+	if _, serr := os.Stat(dir); serr == nil {
+		// Where the kernel can swap the two directories atomically, dir
+		// never goes missing, even if the process dies right here.
+		if ok, xerr := exchangeDirs(tmp, dir); xerr != nil {
+			return xerr
+		} else if ok {
+			syncDir(parent)
+			if rerr := os.RemoveAll(tmp); rerr != nil { // tmp now holds the previous copy
+				return fmt.Errorf("saved %s but could not remove the previous copy %s: %w", dir, tmp, rerr)
+			}
+			return nil
+		}
+	}
 	var old string
 	if _, serr := os.Stat(dir); serr == nil {
 		// A fresh unique name for the old copy: create then remove a temp

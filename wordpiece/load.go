@@ -189,8 +189,8 @@ type addedTokenJSON struct {
 }
 
 func (a addedTokenJSON) check(path string) error {
-	if a.SingleWord || a.LStrip || a.RStrip || a.Normalized {
-		return fmt.Errorf("wordpiece: %s: added token %q: single_word, lstrip, rstrip and normalized are not supported", path, a.Content)
+	if a.SingleWord || a.LStrip || a.RStrip {
+		return fmt.Errorf("wordpiece: %s: added token %q: single_word, lstrip and rstrip are not supported", path, a.Content)
 	}
 	return nil
 }
@@ -259,8 +259,8 @@ func loadVocabDir(dir string) (*Tokenizer, error) {
 // model, BertNormalizer, BertPreTokenizer and a [CLS] $A [SEP] post-processor.
 // Its truncation and padding settings are ignored: Encode never truncates or
 // pads (windowing and batching are the dataset's job). Anything else it
-// cannot reproduce exactly (other normalizers, added tokens with
-// normalized, lstrip, rstrip or single_word) is an error.
+// cannot reproduce exactly (other normalizers or pre-tokenizers, added
+// tokens with lstrip, rstrip or single_word) is an error.
 func loadTokenizerJSON(path string) (*Tokenizer, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -529,6 +529,7 @@ func build(path string, tokens []string, opts Options, added []addedTokenJSON, f
 			}
 		}
 	}
+	var normAdded []addedTokenJSON
 	for _, a := range added {
 		if a.Content == "" {
 			continue
@@ -540,12 +541,13 @@ func build(path string, tokens []string, opts Options, added []addedTokenJSON, f
 			return nil, fmt.Errorf("wordpiece: %s: added token %q has id %d, which is %q in the vocabulary", path, a.Content, a.ID, cur)
 		}
 		t.tokens[a.ID] = a.Content
+		if a.Normalized {
+			normAdded = append(normAdded, a)
+			continue
+		}
 		t.added = append(t.added, addedToken{content: a.Content, id: int32(a.ID), special: a.Special})
 		t.addedFirst[a.Content[0]] = true
 	}
-	// Longest first, so the first token that matches at a position is the
-	// longest one (HF's leftmost-longest rule).
-	sort.SliceStable(t.added, func(i, j int) bool { return len(t.added[i].content) > len(t.added[j].content) })
 
 	if t.cleanText {
 		t.slowMask |= fRemove
@@ -559,5 +561,20 @@ func build(path string, tokens []string, opts Options, added []addedTokenJSON, f
 	if t.lowercase {
 		t.slowMask |= fLower
 	}
+	// Tokens added with normalized=true are matched in the normalised text,
+	// against their normalised content, as HF's AddedVocabulary does.
+	s := &scratch{}
+	for _, a := range normAdded {
+		t.normalize(s, a.Content, 0)
+		if len(s.norm) == 0 {
+			continue
+		}
+		t.addedNorm = append(t.addedNorm, addedToken{content: string(s.norm), id: int32(a.ID), special: a.Special})
+		t.addedNormFirst[s.norm[0]] = true
+	}
+	// Longest first, so the first token that matches at a position is the
+	// longest one (HF's leftmost-longest rule).
+	sort.SliceStable(t.added, func(i, j int) bool { return len(t.added[i].content) > len(t.added[j].content) })
+	sort.SliceStable(t.addedNorm, func(i, j int) bool { return len(t.addedNorm[i].content) > len(t.addedNorm[j].content) })
 	return t, nil
 }

@@ -27,6 +27,9 @@ func (t *Tokenizer) Save(dir string) error {
 	case t.maxChars != 100:
 		return fmt.Errorf("wordpiece: save: max_input_chars_per_word %d cannot be expressed in tokenizer_config.json", t.maxChars)
 	}
+	if len(t.addedNorm) > 0 {
+		return fmt.Errorf("wordpiece: save: added token %q (normalized) cannot be expressed in vocab.txt and tokenizer_config.json", t.tokens[t.addedNorm[0].id])
+	}
 	specials := map[string]bool{t.unk: true, t.cls: true, t.sep: true, t.pad: true, t.mask: true}
 	matched := 0
 	for _, a := range t.added {

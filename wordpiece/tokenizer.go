@@ -93,8 +93,12 @@ type Tokenizer struct {
 	lowercase, stripAccents, cleanText, chinese bool
 	stripAccentsSet                             bool // strip_accents given explicitly rather than following lowercase
 
-	added      []addedToken // longest first
+	added      []addedToken // matched in raw text (normalized=false); longest first
 	addedFirst [256]bool    // first bytes of added tokens
+	// matched in normalised text by their normalised content
+	// (normalized=true); longest first
+	addedNorm      []addedToken
+	addedNormFirst [256]bool
 
 	flags    []uint8 // runeFlags()
 	slowMask uint8   // flags that make a character change under normalisation
@@ -304,29 +308,79 @@ func (t *Tokenizer) encodeSegment(s *scratch, seg string, base int, word *int, f
 	if len(seg) == 0 {
 		return
 	}
+	if t.changesUnderNormalization(seg) {
+		t.normalize(s, seg, base)
+		t.splitNormalizedAdded(s, s.norm, s.nStart, s.nEnd, 0, word, fixed)
+		return
+	}
 	// Most text is unchanged by normalisation (cased models, plain
 	// letters): then it is pre-tokenised in place, with identity offsets.
+	t.splitNormalizedAdded(s, unsafe.Slice(unsafe.StringData(seg), len(seg)), nil, nil, base, word, fixed)
+}
+
+// changesUnderNormalization reports whether seg holds a character that
+// normalisation changes, or invalid UTF-8.
+func (t *Tokenizer) changesUnderNormalization(seg string) bool {
 	flags, mask := t.flags, t.slowMask
 	for i := 0; i < len(seg); {
 		c := seg[i]
 		if c < utf8.RuneSelf {
 			if flags[c]&mask != 0 {
-				t.normalize(s, seg, base)
-				t.splitWords(s, s.norm, s.nStart, s.nEnd, 0, word, fixed)
-				return
+				return true
 			}
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(seg[i:])
 		if n == 1 || flags[r]&mask != 0 { // n == 1: invalid UTF-8, read as U+FFFD
-			t.normalize(s, seg, base)
-			t.splitWords(s, s.norm, s.nStart, s.nEnd, 0, word, fixed)
-			return
+			return true
 		}
 		i += n
 	}
-	t.splitWords(s, unsafe.Slice(unsafe.StringData(seg), len(seg)), nil, nil, base, word, fixed)
+	return false
+}
+
+// splitNormalizedAdded finds the normalized=true added tokens in the
+// normalised text b (leftmost, then longest) and pre-tokenises the text
+// between them. nStart/nEnd and base are as for splitWords.
+func (t *Tokenizer) splitNormalizedAdded(s *scratch, b []byte, nStart, nEnd []int32, base int, word *int, fixed bool) {
+	if len(t.addedNorm) == 0 {
+		t.splitWords(s, b, nStart, nEnd, base, word, fixed)
+		return
+	}
+	sub := func(a []int32, i, j int) []int32 {
+		if a == nil {
+			return nil
+		}
+		return a[i:j]
+	}
+	prev := 0
+	for i := 0; i < len(b); i++ {
+		if !t.addedNormFirst[b[i]] {
+			continue
+		}
+		for _, a := range t.addedNorm {
+			n := len(a.content)
+			if len(b)-i < n || string(b[i:i+n]) != a.content {
+				continue
+			}
+			t.splitWords(s, b[prev:i], sub(nStart, prev, i), sub(nEnd, prev, i), base+prev, word, fixed)
+			o := [2]int{base + i, base + i + n}
+			if nStart != nil {
+				o = [2]int{int(nStart[i]), int(nEnd[i+n-1])}
+			}
+			s.ids = append(s.ids, a.id)
+			s.offs = append(s.offs, o)
+			s.words = append(s.words, *word)
+			if !fixed {
+				*word++
+			}
+			i += n - 1
+			prev = i + 1
+			break
+		}
+	}
+	t.splitWords(s, b[prev:], sub(nStart, prev, len(b)), sub(nEnd, prev, len(b)), base+prev, word, fixed)
 }
 
 // nchar is a normalised character and the original byte range it came from.

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nerkit/nerkit/checkpoint"
 )
 
 type metricsJSON struct {
@@ -146,6 +148,11 @@ func TestTrainEndToEnd(t *testing.T) {
 	}
 }
 
+// checkpointLoad loads a model directory as nerkit does.
+func checkpointLoad(dir string) (*checkpoint.Config, map[string]checkpoint.Tensor, error) {
+	return checkpoint.LoadDir(dir)
+}
+
 // checkpointBytes reads the final parameters of a run.
 func checkpointBytes(t *testing.T, run string) []byte {
 	t.Helper()
@@ -217,4 +224,47 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.buf.String()
+}
+
+// TestKillDuringCheckpointWrites kills training with SIGKILL at many moments
+// while it rewrites model/ and checkpoint/ after every epoch: each time,
+// whatever was saved before must still load whole, and the run resumes.
+func TestKillDuringCheckpointWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills a training process several times")
+	}
+	data := smallData(t, 16, 8)
+	out := filepath.Join(t.TempDir(), "run")
+	args := trainArgs(data, out, "--epochs", "400", "--threads", "1")
+	saw := 0
+	for i, delay := range []time.Duration{700, 900, 1100, 1300, 1500, 1700, 1900, 2100} {
+		cmd := exec.Command(nerkitBin, args...)
+		if i > 0 && saw > 0 {
+			cmd = exec.Command(nerkitBin, "train", "--resume", out)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+		for _, dir := range []string{"model", "checkpoint"} {
+			p := filepath.Join(out, dir)
+			if _, err := os.Stat(p); err != nil {
+				continue // not written yet
+			}
+			if _, _, err := checkpointLoad(p); err != nil {
+				t.Fatalf("kill %d: %s does not load: %v", i, dir, err)
+			}
+			if dir == "checkpoint" {
+				saw++
+				if _, err := os.Stat(filepath.Join(p, "trainer_state.json")); err != nil {
+					t.Fatalf("kill %d: checkpoint without its state: %v", i, err)
+				}
+			}
+		}
+	}
+	if saw == 0 {
+		t.Fatal("no checkpoint was ever written before a kill")
+	}
 }

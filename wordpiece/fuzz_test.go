@@ -50,7 +50,11 @@ func TestRandomInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pieces := []string{"a", "Z", " ", "\t", "\x00", "\x85", "\xff", "\xe2\x82", "é", "e\u0301", "\u0323", "İ", "ß", "北", "\uf900",
+	added, err := Load("testdata/added_tokens/tokenizer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pieces := []string{"<ent>", "New York", "ÉCOLE", "ab", "a", "Z", " ", "\t", "\x00", "\x85", "\xff", "\xe2\x82", "é", "e\u0301", "\u0323", "İ", "ß", "北", "\uf900",
 		"😀", "[CLS]", "[SE", "P]", ".", "«", "\u200b", "\ufffd", "\U0001d165", "\u0e38", "Й", "я", strings.Repeat("x", 101)}
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 3000 {
@@ -63,7 +67,7 @@ func TestRandomInputs(t *testing.T) {
 			}
 		}
 		text := b.String()
-		for _, tok := range []*Tokenizer{cased, uncased, lowerKeep, raw} {
+		for _, tok := range []*Tokenizer{cased, uncased, lowerKeep, raw, added} {
 			checkInvariants(t, tok, text)
 			tok.EncodeWords([]string{text, "", text})
 		}

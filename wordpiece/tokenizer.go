@@ -2,8 +2,15 @@
 // Face tokenizers (the Rust library behind BertTokenizerFast) exactly: the
 // BertNormalizer (clean text, Chinese characters, accent stripping,
 // lowercasing), the BertPreTokenizer (whitespace and punctuation), greedy
-// longest-match-first WordPiece, special tokens matched in raw text, and
-// [CLS] … [SEP]. Offsets are byte offsets into the original text.
+// longest-match-first WordPiece, added tokens (special tokens matched in the
+// raw text, normalized=true ones in the normalised text), and [CLS] … [SEP].
+// Offsets are byte offsets into the original text.
+//
+// HF's character classes come from old Unicode tables and its lowercasing
+// from new ones; unicode_tables.go is generated from HF's observed
+// behaviour on every code point (testdata/hf_unicode.json.gz), so the
+// two agree character for character. Input that is not valid UTF-8 (which
+// HF cannot receive) reads each bad byte as U+FFFD, which clean_text drops.
 //
 // A Tokenizer is immutable after Load and safe for concurrent use.
 package wordpiece

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -27,7 +28,7 @@ func init() {
 	s := bench.BertBase()
 	var what, torchScript, python string
 	var asJSON, torch bool
-	var one string
+	var one, cpuprofile string
 	cmd := &cobra.Command{
 		Use:   "bench [flags]",
 		Short: "Measure GEMM, training-step and inference speed (optionally side by side with PyTorch)",
@@ -43,6 +44,17 @@ per measurement with the reference script's keys.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if one != "" {
+				if cpuprofile != "" {
+					f, err := os.Create(cpuprofile)
+					if err != nil {
+						return err
+					}
+					defer f.Close()
+					if err := pprof.StartCPUProfile(f); err != nil {
+						return err
+					}
+					defer pprof.StopCPUProfile()
+				}
 				return benchOne(cmd.OutOrStdout(), one, s)
 			}
 			var results []bench.Result
@@ -104,8 +116,8 @@ per measurement with the reference script's keys.`,
 	f.BoolVar(&torch, "torch", false, "also run the PyTorch reference script")
 	f.StringVar(&torchScript, "torch-script", "testdata/tools/torch_bert_step.py", "the PyTorch reference script")
 	f.StringVar(&python, "python", "/usr/bin/python3", "Python with torch (Debian's python3-torch)")
-	f.StringVar(&one, "one", "", "internal: run one measurement in this process")
-	_ = f.MarkHidden("one")
+	f.StringVar(&one, "one", "", "run one measurement (train or infer) in this process and print it as JSON")
+	f.StringVar(&cpuprofile, "cpuprofile", "", "with --one: write a CPU profile (go tool pprof)")
 	rootCmd.AddCommand(cmd)
 }
 

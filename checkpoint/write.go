@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
+
+	"github.com/nerkit/nerkit/internal/atomicfile"
 )
 
 // WriteSafetensors writes tensors as F32 in the layout the Python/Rust
@@ -122,44 +122,13 @@ func checkedNumel(shape []int) (int, error) {
 	return n, nil
 }
 
-// writeFileAtomic writes path via a temporary file in the same directory,
-// fsyncs it and renames it over path, so readers never see a partial file.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp); err != nil {
+// writeFileAtomic writes path atomically (see internal/atomicfile).
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	syncDir(dir)
 	return nil
 }
 
-// syncDir makes a rename durable; failures are ignored because some file
-// systems do not support fsync on directories.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
+// syncDir makes a rename durable.
+func syncDir(dir string) { atomicfile.SyncDir(dir) }

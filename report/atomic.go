@@ -8,49 +8,16 @@
 package report
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+
+	"github.com/nerkit/nerkit/internal/atomicfile"
 )
 
-// writeFileAtomic writes the output of fill to path through a temporary file
-// in the same directory (rename is only atomic within one file system).
-func writeFileAtomic(path string, fill func(w io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmtErr(path, err)
-	}
-	tmpName := tmp.Name()
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmpName)
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 64<<10)
-	if err = fill(bw); err != nil {
-		return fmtErr(path, err)
-	}
-	if err = bw.Flush(); err != nil {
-		return fmtErr(path, err)
-	}
-	// CreateTemp makes 0600 files; reports are meant to be shared.
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmtErr(path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmtErr(path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmtErr(path, err)
-	}
-	if err = os.Rename(tmpName, path); err != nil {
+// writeFileAtomic writes the output of fill to path atomically (see
+// internal/atomicfile), naming the file in errors.
+func writeFileAtomic(path string, fill func(w io.Writer) error) error {
+	if err := atomicfile.Write(path, fill); err != nil {
 		return fmtErr(path, err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -106,6 +107,8 @@ SIGTERM stops accepting requests and lets in-flight ones finish.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// After the first signal a second one kills at once, as usual.
+			context.AfterFunc(ctx, stop)
 			return srv.Run(ctx)
 		},
 	}

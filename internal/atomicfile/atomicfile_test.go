@@ -35,3 +35,21 @@ func TestWriteFailsInMissingDir(t *testing.T) {
 		t.Fatal("want an error")
 	}
 }
+
+func TestWriteKeepsModeOrUses0644(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	if err := WriteFile(p, []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o644 {
+		t.Fatalf("new file mode %v, want 0644", fi.Mode().Perm())
+	}
+	os.Chmod(p, 0o600)
+	if err := WriteFile(p, []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("replaced file mode %v, want the old 0600", fi.Mode().Perm())
+	}
+}

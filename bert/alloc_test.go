@@ -5,6 +5,9 @@ import "testing"
 // TestSteadyStateAllocations: once the arena fits the batch size, a training
 // forward/backward and an inference forward allocate nothing.
 func TestSteadyStateAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	m, err := New(dropoutConfig(t), 9, 1)
 	if err != nil {
 		t.Fatal(err)

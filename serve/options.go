@@ -61,7 +61,7 @@ func DefaultOptions() Options {
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      0, // 0: Timeout + 10s, so a slow answer is never cut
 		IdleTimeout:       60 * time.Second,
-		ShutdownTimeout:   30 * time.Second,
+		ShutdownTimeout:   0, // 0: Timeout + 5s, so in-flight requests can finish
 	}
 }
 

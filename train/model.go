@@ -161,21 +161,9 @@ func scratchTokenizer(vocab string) (*wordpiece.Tokenizer, error) {
 	if vocab != "" {
 		return wordpiece.Load(vocab)
 	}
-	f, err := os.CreateTemp("", "nerkit-vocab-*.txt")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(defaultdata.MBertVocab()); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
 	opts := wordpiece.DefaultOptions()
 	opts.Lowercase = false // mBERT is cased
-	return wordpiece.LoadVocab(f.Name(), opts)
+	return wordpiece.LoadVocabBytes("mbert-vocab.txt", defaultdata.MBertVocab(), opts)
 }
 
 // SaveModel writes the model in Hugging Face's layout, atomically, with the

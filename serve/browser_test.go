@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/nerkit/nerkit/serve"
 	"github.com/nerkit/nerkit/serve/servetest"
 )
 
@@ -61,7 +62,7 @@ func TestBrowserPage(t *testing.T) {
 	if browser == "" {
 		t.Skip("no Chromium found (install Debian's chromium package or set NERKIT_CHROMIUM); skipping the browser test")
 	}
-	s := newServer(t, &servetest.Fake{}, nil)
+	s := newServer(t, &servetest.Fake{}, func(o *serve.Options) { o.MaxChars = 200 })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -152,8 +153,6 @@ func TestBrowserPage(t *testing.T) {
 		Array.from(r.cells).map(c => c.textContent))`))
 	legend := mustRun(t, ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#legend li')).map(li => li.textContent)`))
 	png := mustRun(t, ctx, chromedp.FullScreenshot(100)) // quality 100 gives PNG
-	stopConsole()
-	consoleDone.Wait()
 
 	shot := filepath.Join(artifactDir(t), "serve-page.png")
 	if err := os.WriteFile(shot, png, 0o644); err != nil {
@@ -198,6 +197,24 @@ func TestBrowserPage(t *testing.T) {
 	if strings.Join(legend, ",") != "PER,ORG,LOC" {
 		t.Errorf("legend %q", legend)
 	}
+
+	// An empty text gives an empty table; a text over --max-chars shows the
+	// API's error message.
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.ID("text"), ""),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.CSS(`#results[data-state="done"] td.empty`)),
+		chromedp.SetValue(chromedp.ID("text"), strings.Repeat("я", 201)),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.CSS(`#results[data-state="error"]`)),
+	); err != nil {
+		t.Fatalf("empty and long texts: %v", err)
+	}
+	if status := mustRun(t, ctx, chromedp.Text(chromedp.ID("status"))); !strings.Contains(status, "text_too_long") || !strings.Contains(status, "201 characters") {
+		t.Errorf("status after a too long text: %q", status)
+	}
+	stopConsole()
+	consoleDone.Wait()
 	for _, e := range pageErrors {
 		t.Errorf("page error: %s", e)
 	}

@@ -20,14 +20,15 @@ type Preset struct {
 	LR, WarmupRatio           float64
 	Epochs                    float64
 	MaxLength                 int
+	GroupByLength             bool // batches of similar lengths: about half the positions to compute on FactRuEval
 }
 
 // Presets are the scratch: models. "small" is the embedded default's model:
 // the 4-layer, 256-wide BERT of the reference point for this data.
 var Presets = map[string]Preset{
-	"tiny":  {Layers: 2, Hidden: 64, Heads: 2, FF: 256, LR: 1e-3, WarmupRatio: 0.1, Epochs: 3, MaxLength: 128},
-	"small": {Layers: 4, Hidden: 256, Heads: 4, FF: 1024, LR: 5e-4, WarmupRatio: 0.1, Epochs: 8, MaxLength: 128},
-	"base":  {Layers: 12, Hidden: 768, Heads: 12, FF: 3072, LR: 1e-4, WarmupRatio: 0.1, Epochs: 5, MaxLength: 512},
+	"tiny":  {Layers: 2, Hidden: 64, Heads: 2, FF: 256, LR: 1e-3, WarmupRatio: 0.1, Epochs: 3, MaxLength: 128, GroupByLength: true},
+	"small": {Layers: 4, Hidden: 256, Heads: 4, FF: 1024, LR: 5e-4, WarmupRatio: 0.1, Epochs: 8, MaxLength: 128, GroupByLength: true},
+	"base":  {Layers: 12, Hidden: 768, Heads: 12, FF: 3072, LR: 1e-4, WarmupRatio: 0.1, Epochs: 5, MaxLength: 512, GroupByLength: true},
 }
 
 // PresetNames lists the presets for help texts.

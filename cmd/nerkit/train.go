@@ -92,7 +92,7 @@ Ctrl-C writes a checkpoint; --resume DIR continues exactly where it stopped.`,
 			if p, ok, err := train.LookupPreset(resolved.Model); err != nil {
 				return err
 			} else if ok {
-				resolved.LR, resolved.WarmupRatio, resolved.Epochs, resolved.MaxLength = p.LR, p.WarmupRatio, p.Epochs, p.MaxLength
+				resolved.LR, resolved.WarmupRatio, resolved.Epochs, resolved.MaxLength, resolved.GroupByLength = p.LR, p.WarmupRatio, p.Epochs, p.MaxLength, p.GroupByLength
 				if configFile != "" {
 					// The config file outranks the preset's defaults.
 					if resolved, err = train.LoadConfigFile(configFile, resolved); err != nil {

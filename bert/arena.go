@@ -37,7 +37,7 @@ type arena struct {
 // layerActs are what one BertLayer keeps for its backward pass.
 type layerActs struct {
 	qkv                       []float32 // N×3H: Q | K | V
-	probs, probsDrop          []float32 // B×heads×T²: softmax, and after dropout
+	probs                     []float32 // B×heads×T²: softmax (Dropout(P) is recomputed)
 	ctx                       []float32 // N×H: attention context
 	attnX, attnMean, attnRstd []float32 // attention.output.LayerNorm input and stats
 	attnOut                   []float32 // N×H: attention.output.LayerNorm output
@@ -77,9 +77,6 @@ func (a *arena) alloc(m *Model, rows, attn int, train bool) {
 		la := &a.layerBufs[i]
 		la.qkv = f(rows * 3 * H)
 		la.probs = f(attn)
-		if train && m.attnDrop > 0 {
-			la.probsDrop = f(attn)
-		}
 		la.ctx = f(rows * H)
 		la.attnX, la.attnMean, la.attnRstd = f(rows*H), f(rows), f(rows)
 		la.attnOut = f(rows * H)

@@ -30,7 +30,7 @@ type attentionTask struct {
 	qkv                       []float32 // N×3H: Q | K | V per row
 	maskAdd                   []float32 // N: 0 or maskedScore per key position
 	probs                     []float32 // B×heads×T×T: P (returned as attentions)
-	probsDrop                 []float32 // B×heads×T×T: Dropout(P); nil when no dropout
+	dropped                   []float32 // B×heads×T×T scratch for Dropout(P) (training only)
 	ctx                       []float32 // N×H
 	drop                      dropout
 	seqLen, h, heads, headDim int
@@ -57,8 +57,8 @@ func (t *attentionTask) run(lo, hi int) {
 			softmaxRow(row)
 		}
 		pv := p
-		if t.probsDrop != nil {
-			pv = t.probsDrop[bh*T*T : (bh+1)*T*T]
+		if t.drop.active() {
+			pv = t.dropped[bh*T*T : (bh+1)*T*T]
 			for i := range pv {
 				pv[i] = t.drop.apply(p[i], bh*T*T+i)
 			}
@@ -93,8 +93,11 @@ func softmaxRow(row []float32) {
 //	dV  = Dropout(P)ᵀ·dC          dPd = dC·Vᵀ          dP = Dropout'(dPd)
 //	dS  = P ⊙ (dP − rowsum(dP ⊙ P))
 //	dQ  = d^-½ · dS·K              dK  = d^-½ · dSᵀ·Q
+//
+// Dropout(P) is not kept from the forward pass: it is rebuilt from P and the
+// replayed mask in the dProbs scratch, used for dV, then overwritten by dPd.
 type attentionBackwardTask struct {
-	qkv, probs, probsDrop     []float32
+	qkv, probs                []float32
 	dCtx                      []float32 // N×H
 	dProbs                    []float32 // B×heads×T×T scratch
 	dqkv                      []float32 // N×3H
@@ -117,11 +120,14 @@ func (t *attentionBackwardTask) run(lo, hi int) {
 		dv := t.dqkv[base+2*h+head*d:]
 		dc := t.dCtx[b*T*h+head*d:]
 		p := t.probs[bh*T*T : (bh+1)*T*T]
-		pv := p
-		if t.probsDrop != nil {
-			pv = t.probsDrop[bh*T*T : (bh+1)*T*T]
-		}
 		dp := t.dProbs[bh*T*T : (bh+1)*T*T]
+		pv := p
+		if t.drop.active() {
+			pv = dp
+			for i := range pv {
+				pv[i] = t.drop.apply(p[i], bh*T*T+i)
+			}
+		}
 		sgemmSerial(true, false, T, d, T, 1, pv, T, dc, h, 0, dv, ld)
 		sgemmSerial(false, true, T, T, d, 1, dc, h, v, ld, 0, dp, T)
 		for i := 0; i < T; i++ {

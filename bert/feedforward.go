@@ -13,21 +13,21 @@ import "fmt"
 type activation int
 
 const (
-	geluErf  activation = iota // "gelu": x·Φ(x) with the exact erf
+	geluErf  activation = iota // "gelu", "gelu_python": x·Φ(x) with the exact erf
 	geluTanh                   // "gelu_new", "gelu_pytorch_tanh", "gelu_fast": tanh approximation
 	relu                       // "relu"
 )
 
 func parseActivation(name string) (activation, error) {
 	switch name {
-	case "gelu", "":
+	case "gelu", "gelu_python", "":
 		return geluErf, nil
 	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
 		return geluTanh, nil
 	case "relu":
 		return relu, nil
 	}
-	return 0, fmt.Errorf("hidden_act %q is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu)", name)
+	return 0, fmt.Errorf("hidden_act %q is not supported (gelu, gelu_python, gelu_new, gelu_pytorch_tanh, gelu_fast, relu)", name)
 }
 
 const (

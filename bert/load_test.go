@@ -25,9 +25,10 @@ func TestCamphrLogits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Initialized) != 0 {
-		t.Fatalf("camphr classifier not loaded: %+v", rep)
+	if len(rep.Initialized) != 0 || !rep.Keys.OK() {
+		t.Fatalf("camphr checkpoint not fully loaded:\n%s", rep)
 	}
+	t.Logf("load report:\n%s", rep)
 	var g struct {
 		InputIDs      [][]int       `json:"input_ids"`
 		AttentionMask [][]int       `json:"attention_mask"`
@@ -116,7 +117,7 @@ func TestFromTensorsNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Initialized) != 2 || len(rep.Ignored) != 2 {
+	if len(rep.Initialized) != 2 || len(rep.Keys.Ignored) != 2 || len(rep.Keys.Renamed) == 0 {
 		t.Errorf("report %+v: want the classifier initialised and pooler/position_ids ignored", rep)
 	}
 	for _, p := range m.infos {

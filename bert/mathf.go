@@ -37,9 +37,10 @@ func expf(x float32) float32 {
 	p = p*r + 1.6666665459e-1
 	p = p*r + 5.0000001201e-1
 	y := p*r*r + r + 1
-	// k ∈ [-126, 128]; split 2^k in two factors to stay in range at the ends.
-	half := k / 2
-	return y * math.Float32frombits(uint32(half+127)<<23) * math.Float32frombits(uint32(k-half+127)<<23)
+	if k > 127 { // x close to the overflow bound: 2^k itself is not a float32
+		return y * 2 * math.Float32frombits(uint32(k-1+127)<<23)
+	}
+	return y * math.Float32frombits(uint32(k+127)<<23)
 }
 
 // erff is the rational approximation of erf used by Eigen and XLA

@@ -1,38 +1,3 @@
-// Package bert is nerkit's model engine: a BERT encoder with a token
-// classification head, computing exactly what Hugging Face's
-// BertForTokenClassification computes (eager attention, post-LayerNorm
-// layers, absolute positions), with explicit forward and backward passes in
-// float32 on the CPU.
-//
-// # The boundary
-//
-// The rest of nerkit talks to a model through Engine: a dataset.Batch goes
-// in, the loss and logits come out, Backward accumulates gradients and Step
-// applies the optimiser. A GPU implementation can sit beside Model by
-// implementing the same interface; nothing outside this package sees
-// activations, the parameter layout or the optimiser state's memory.
-//
-// A training step with gradient accumulation over micro-batches b1..bk:
-//
-//	e.ZeroGrad()
-//	n := bert.LabelledTokens(b1) + … + bert.LabelledTokens(bk)
-//	for each bi { e.Forward(bi, true); e.Backward(n) }
-//	gradNorm := e.Step(lr, maxGradNorm)
-//
-// # Layout
-//
-// One file per layer kind, forward and backward side by side, named as in
-// HF's modeling_bert.py: embeddings.go, attention.go, feedforward.go
-// (intermediate + output), layernorm.go, classifier.go, loss.go; params.go
-// has the parameter table, load.go the checkpoint loading.
-//
-// In the spirit of llm.c, parameters and gradients each live in one flat
-// []float32 with a table from HF tensor names to offsets (Layout), so AdamW
-// is one pass and saving is a copy per tensor. Activations live in an arena
-// sized for the largest (batch, length) seen and reused, so the steady state
-// allocates nothing. Work is split into the same chunks for the same thread
-// count, every reduction runs in a fixed order, and dropout masks come from a
-// counter-based RNG: the same seed and thread count give the same bits.
 package bert
 
 import (
@@ -46,51 +11,6 @@ import (
 	"github.com/nerkit/nerkit/kernels"
 	"github.com/nerkit/nerkit/optim"
 )
-
-// Engine is the boundary between the data path/training loop and a model
-// implementation (Model on the CPU; a GPU engine later).
-type Engine interface {
-	Config() *checkpoint.Config
-	NumLabels() int
-
-	// Forward runs the model on b. train enables dropout and keeps what
-	// Backward needs. It returns HF's loss (mean cross-entropy over labels ≠
-	// -100), or 0 when b.Labels is nil or has no such label. It errors on
-	// ids, token types, labels or lengths the model cannot take. The engine
-	// copies what it needs from b, which may be reused afterwards.
-	Forward(b *dataset.Batch, train bool) (loss float32, err error)
-
-	// Logits returns b.Size×b.Len×NumLabels scores of the last Forward,
-	// row-major; valid until the next call.
-	Logits() []float32
-
-	// Backward adds to the gradients the gradient of
-	//	(sum of the last Forward's token losses) / lossTokens,
-	// the normalisation HF Trainer uses with gradient accumulation
-	// (num_items_in_batch): pass the labelled-token count of all
-	// micro-batches of the step, and their gradients add up to the gradient
-	// of one big batch's mean loss. lossTokens ≤ 0 means this batch's own
-	// count, i.e. the gradient of the returned mean loss.
-	Backward(lossTokens int) error
-
-	// ZeroGrad clears the accumulated gradients.
-	ZeroGrad()
-
-	// Step clips the gradients to a global L2 norm of maxGradNorm (≤ 0: no
-	// clipping), applies one AdamW update with learning rate lr, and
-	// returns the norm before clipping, as HF Trainer reports grad_norm.
-	// It does not clear (nor necessarily clip in place) the gradients.
-	Step(lr, maxGradNorm float64) (gradNorm float64)
-
-	// Tensors returns the parameters under their HF names
-	// (BertForTokenClassification's state dict, "bert." prefix), for saving.
-	Tensors() map[string]checkpoint.Tensor
-
-	// TrainState and SetTrainState save and restore what else a resumed
-	// run needs (optimiser moments and step, dropout stream position).
-	TrainState() TrainState
-	SetTrainState(TrainState) error
-}
 
 var _ Engine = (*Model)(nil)
 
@@ -238,10 +158,7 @@ func (m *Model) initParam(p ParamInfo, rng *rand.Rand) {
 	case hasSuffix(p.Name, "bias") || hasSuffix(p.Name, "LayerNorm.bias"):
 		clear(data)
 	default:
-		std := m.cfg.InitializerRange
-		if std == 0 {
-			std = 0.02
-		}
+		std := m.initStd()
 		for i := range data {
 			data[i] = float32(rng.NormFloat64() * std)
 		}
@@ -249,6 +166,14 @@ func (m *Model) initParam(p ParamInfo, rng *rand.Rand) {
 			clear(data[m.cfg.PadTokenID*m.h : (m.cfg.PadTokenID+1)*m.h])
 		}
 	}
+}
+
+// initStd is initializer_range, BertConfig's 0.02 when unset.
+func (m *Model) initStd() float64 {
+	if m.cfg.InitializerRange == 0 {
+		return 0.02
+	}
+	return m.cfg.InitializerRange
 }
 
 func hasSuffix(s, suffix string) bool {
@@ -453,14 +378,10 @@ func (m *Model) layerForward(l int) {
 	kernels.Sgemm(false, true, N, 3*H, H, 1, x, H, w.qkvW, H, 0, la.qkv, 3*H)
 	m.t.biasAct = biasActTask{y: la.qkv, bias: w.qkvB, n: 3 * H}
 	m.pool.run(N, &m.t.biasAct)
-	attnDrop := m.dropout(m.attnDrop, siteAttnProbs(l))
-	var probsDrop []float32
-	if attnDrop.active() {
-		probsDrop = la.probsDrop
-	}
 	m.t.attn = attentionTask{
-		qkv: la.qkv, maskAdd: a.maskAdd, probs: la.probs, probsDrop: probsDrop, ctx: la.ctx,
-		drop: attnDrop, seqLen: T, h: H, heads: m.heads, headDim: m.headDim, scale: m.scale,
+		// in training the backward scratch dProbs is free during forward
+		qkv: la.qkv, maskAdd: a.maskAdd, probs: la.probs, dropped: a.dProbs, ctx: la.ctx,
+		drop: m.dropout(m.attnDrop, siteAttnProbs(l)), seqLen: T, h: H, heads: m.heads, headDim: m.headDim, scale: m.scale,
 	}
 	m.pool.run(B*m.heads, &m.t.attn)
 
@@ -580,14 +501,9 @@ func (m *Model) layerBackward(l int) {
 	kernels.Sgemm(false, false, N, H, H, 1, dDense, H, w.attnOutW, H, 0, a.dCtx, H)
 
 	// BertSelfAttention
-	attnDrop := m.dropout(m.attnDrop, siteAttnProbs(l))
-	var probsDrop []float32
-	if attnDrop.active() {
-		probsDrop = la.probsDrop
-	}
 	m.t.attnB = attentionBackwardTask{
-		qkv: la.qkv, probs: la.probs, probsDrop: probsDrop, dCtx: a.dCtx, dProbs: a.dProbs, dqkv: a.dQKV,
-		drop: attnDrop, seqLen: T, h: H, heads: m.heads, headDim: m.headDim, scale: m.scale,
+		qkv: la.qkv, probs: la.probs, dCtx: a.dCtx, dProbs: a.dProbs, dqkv: a.dQKV,
+		drop: m.dropout(m.attnDrop, siteAttnProbs(l)), seqLen: T, h: H, heads: m.heads, headDim: m.headDim, scale: m.scale,
 	}
 	m.pool.run(B*m.heads, &m.t.attnB)
 	x := a.hiddenState(l)

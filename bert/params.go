@@ -2,7 +2,6 @@ package bert
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/nerkit/nerkit/checkpoint"
 )
@@ -14,12 +13,6 @@ type ParamInfo struct {
 	Shape  []int
 	Offset int
 	Size   int
-}
-
-// NoWeightDecay reports whether HF Trainer leaves this parameter out of
-// weight decay: biases and LayerNorm weights.
-func (p ParamInfo) NoWeightDecay() bool {
-	return strings.HasSuffix(p.Name, "bias") || strings.Contains(p.Name, "LayerNorm")
 }
 
 // weights are views into one flat vector, by layer. The same struct is built

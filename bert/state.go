@@ -56,3 +56,15 @@ func (m *Model) SetTrainState(s TrainState) error {
 	m.calls = s.DropoutCalls
 	return nil
 }
+
+func equalShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

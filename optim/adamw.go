@@ -140,21 +140,17 @@ type update struct {
 func (u update) run(lo, hi int) {
 	p := u.params[lo:hi]
 	g, m, v := u.grads[lo:hi][:len(p)], u.m[lo:hi][:len(p)], u.v[lo:hi][:len(p)]
+	decay := float32(1) // x·1 is exact, so one loop serves both groups
 	if u.useDecay {
-		for i := range p {
-			p[i] *= u.decay
-		}
+		decay = u.decay
 	}
 	for i := range p {
-		gi := g[i]
-		if u.scale != 1 {
-			gi *= u.scale
-		}
+		gi := g[i] * u.scale        // exact when scale is 1
 		mi := m[i] + u.w1*(gi-m[i]) // torch.lerp with weight < 0.5
 		vi := v[i]*u.beta2 + u.w2*gi*gi
 		m[i], v[i] = mi, vi
 		denom := float32(math.Sqrt(float64(vi)))/u.bc2 + u.eps
-		p[i] += u.lrNeg * mi / denom
+		p[i] = p[i]*decay + u.lrNeg*(mi/denom) // addcdiv: value·(m/denom)
 	}
 }
 

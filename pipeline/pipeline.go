@@ -45,12 +45,13 @@ type Input struct {
 type Output struct {
 	Entities []tagger.Entity
 	Words    []Word
+	Tokens   int // positions the model processed, specials and window overlaps included
 }
 
 // Word is one word of the input with its tag.
 type Word struct {
 	Text      string   `json:"word"`
-	Start     int      `json:"start"` // code points (raw text) or word index (pre-split)
+	Start     int      `json:"start"` // code points into the text (for pre-split words: the words joined by spaces)
 	End       int      `json:"end"`
 	ByteStart int      `json:"byte_start"`
 	ByteEnd   int      `json:"byte_end"`
@@ -100,6 +101,10 @@ func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
 	if err != nil {
 		return nil, err
 	}
+	tokens := make([]int, len(inputs))
+	for _, ex := range examples {
+		tokens[ex.SentenceIndex] += ex.Len()
+	}
 	for _, b := range dataset.Each(examples, plan, p.Tok.PadID()) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -122,16 +127,13 @@ func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
 		if strategy == "" {
 			strategy = tagger.First
 		}
+		out[i].Tokens = tokens[i]
 		out[i].Entities = tagger.Entities(texts[i], words, p.Labels, strategy)
 		tags := tagger.WordTags(words, p.Labels, strategy)
 		out[i].Words = make([]Word, len(words))
 		for j, w := range words {
 			ow := Word{Text: sents[i].Words[j], ByteStart: w.Start, ByteEnd: w.End, Tag: tags[j].Tag}
-			if in.Words != nil {
-				ow.Start, ow.End = j, j+1
-			} else {
-				ow.Start, ow.End = runeOffset(texts[i], w.Start), runeOffset(texts[i], w.End)
-			}
+			ow.Start, ow.End = runeOffset(texts[i], w.Start), runeOffset(texts[i], w.End)
 			if tags[j].HasScore {
 				s := tags[j].Score
 				ow.Score = &s

@@ -201,7 +201,7 @@ func TestBrowserPage(t *testing.T) {
 	// An empty text gives an empty table; a text over --max-chars shows the
 	// API's error message.
 	if err := chromedp.Do(ctx,
-		chromedp.SetValue(chromedp.ID("text"), ""),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#text').value = ''`),
 		chromedp.Click(chromedp.ID("submit")),
 		chromedp.WaitVisible(chromedp.CSS(`#results[data-state="done"] td.empty`)),
 		chromedp.SetValue(chromedp.ID("text"), strings.Repeat("я", 201)),
@@ -216,6 +216,9 @@ func TestBrowserPage(t *testing.T) {
 	stopConsole()
 	consoleDone.Wait()
 	for _, e := range pageErrors {
+		if strings.Contains(e, "status of 413") {
+			continue // the browser logs the failed load of the deliberate 413
+		}
 		t.Errorf("page error: %s", e)
 	}
 }

@@ -49,7 +49,7 @@ func DefaultOptions() Options {
 	return Options{
 		Addr:              "127.0.0.1:8080",
 		MaxBatch:          16,
-		MaxWait:           5 * time.Millisecond,
+		MaxWait:           2 * time.Millisecond,
 		Workers:           1,
 		QueueSize:         256,
 		MaxBodyBytes:      1 << 20,

@@ -7,6 +7,7 @@ package serve
 
 import (
 	"context"
+	"unicode/utf8"
 
 	"github.com/nerkit/nerkit/tagger"
 )
@@ -74,4 +75,32 @@ type ModelConfig struct {
 	Hidden       int    `json:"hidden"`
 	Heads        int    `json:"heads"`
 	Intermediate int    `json:"intermediate,omitempty"`
+}
+
+// WordDetails pairs the words of text with the tags tagger.WordTags chose
+// for them, with code-point and byte offsets: the Output.Words a recognizer
+// returns when Input.Details is set.
+func WordDetails(text string, words []tagger.Word, tags []tagger.WordTag) []WordDetail {
+	out := make([]WordDetail, len(words))
+	runes, last := 0, 0 // code points before byte offset last; words come in order
+	codePoints := func(b int) int {
+		if b < last {
+			runes, last = 0, 0
+		}
+		runes += utf8.RuneCountInString(text[last:b])
+		last = b
+		return runes
+	}
+	for i, w := range words {
+		out[i] = WordDetail{
+			Word:      text[w.Start:w.End],
+			Start:     codePoints(w.Start),
+			End:       codePoints(w.End),
+			ByteStart: w.Start,
+			ByteEnd:   w.End,
+			Tag:       tags[i].Tag,
+			Score:     tags[i].Score,
+		}
+	}
+	return out
 }

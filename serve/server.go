@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,7 +57,14 @@ func New(rec Recognizer, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.route("/", []string{http.MethodGet, http.MethodHead}, s.handleIndex)
-	s.route("/static/", []string{http.MethodGet, http.MethodHead}, http.StripPrefix("/static/", http.FileServerFS(static)).ServeHTTP)
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	s.route("/static/", []string{http.MethodGet, http.MethodHead}, func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") { // no directory listings
+			writeError(w, apiErr(http.StatusNotFound, CodeNotFound, "no such path %q", r.URL.Path))
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 	s.route("/v1/ner", []string{http.MethodPost}, s.handleNER)
 	s.route("/v1/model", []string{http.MethodGet, http.MethodHead}, s.handleModel)
 	s.route("/healthz", []string{http.MethodGet, http.MethodHead}, func(w http.ResponseWriter, r *http.Request) {
@@ -95,6 +103,10 @@ func (s *Server) route(pattern string, methods []string, h http.HandlerFunc) {
 			s.m.requests.WithLabelValues(label, strconv.Itoa(rec.code)).Inc()
 			s.m.latency.WithLabelValues(label).Observe(time.Since(start).Seconds())
 		}()
+		if label == "other" {
+			writeError(rec, apiErr(http.StatusNotFound, CodeNotFound, "no such path %q", r.URL.Path))
+			return
+		}
 		for _, m := range methods {
 			if r.Method == m {
 				h(rec, r)
@@ -113,10 +125,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/" {
-		writeError(w, apiErr(http.StatusNotFound, CodeNotFound, "no such path %q", r.URL.Path))
-		return
-	}
 	page, err := webFiles.ReadFile("web/index.html")
 	if err != nil {
 		writeError(w, apiErr(http.StatusInternalServerError, CodeInternal, "%v", err))

@@ -144,6 +144,8 @@ func TestRequestErrors(t *testing.T) {
 		{"wrong method", "GET", "/v1/ner", "", ``, 405, serve.CodeMethodNotAllowed, "POST"},
 		{"wrong method on model", "DELETE", "/v1/model", "", ``, 405, serve.CodeMethodNotAllowed, "GET"},
 		{"unknown path", "GET", "/v2/ner", "", ``, 404, serve.CodeNotFound, "/v2/ner"},
+		{"static listing", "GET", "/static/", "", ``, 404, serve.CodeNotFound, "/static/"},
+		{"post to unknown path", "POST", "/ner", "application/json", `{"text":"a"}`, 404, serve.CodeNotFound, "/ner"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -481,5 +483,21 @@ func TestFakeAgreesWithTagger(t *testing.T) {
 		if len(out.Words) == 0 || out.Tokens <= len(out.Words) {
 			t.Errorf("%s: %d words, %d tokens", s, len(out.Words), out.Tokens)
 		}
+	}
+}
+
+func TestWordDetails(t *testing.T) {
+	text := "Ёж 🙂 в Москве"
+	words := []tagger.Word{{Start: 0, End: 4}, {Start: 5, End: 9}, {Start: 10, End: 12}, {Start: 13, End: 25}}
+	tags := []tagger.WordTag{{Tag: "B-PER", Score: 0.5, HasScore: true}, {Tag: "O"}, {Tag: "O", Score: 0.9, HasScore: true}, {Tag: "B-LOC", Score: 0.8, HasScore: true}}
+	got := serve.WordDetails(text, words, tags)
+	want := []serve.WordDetail{
+		{Word: "Ёж", Start: 0, End: 2, ByteStart: 0, ByteEnd: 4, Tag: "B-PER", Score: 0.5},
+		{Word: "🙂", Start: 3, End: 4, ByteStart: 5, ByteEnd: 9, Tag: "O"},
+		{Word: "в", Start: 5, End: 6, ByteStart: 10, ByteEnd: 12, Tag: "O", Score: 0.9},
+		{Word: "Москве", Start: 7, End: 13, ByteStart: 13, ByteEnd: 25, Tag: "B-LOC", Score: 0.8},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
 	}
 }

@@ -33,7 +33,7 @@ func checkClean(t *testing.T, r loadtest.Result) {
 	if r.GoroutinesAfter > r.GoroutinesBefore+2 {
 		t.Errorf("%s: goroutines grew from %d to %d", r.Label, r.GoroutinesBefore, r.GoroutinesAfter)
 	}
-	if r.HeapAfter > r.HeapBefore+16<<20 {
+	if r.HeapAfter > r.HeapBefore+4<<20 {
 		t.Errorf("%s: live heap grew from %d to %d bytes", r.Label, r.HeapBefore, r.HeapAfter)
 	}
 }

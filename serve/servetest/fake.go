@@ -167,19 +167,7 @@ func Tag(in serve.Input) serve.Output {
 	}
 	out := serve.Output{Entities: tagger.Entities(in.Text, words, Labels, strategy), Tokens: tokens}
 	if in.Details {
-		tags := tagger.WordTags(words, Labels, strategy)
-		out.Words = make([]serve.WordDetail, len(words))
-		for i, w := range words {
-			out.Words[i] = serve.WordDetail{
-				Word:      in.Text[w.Start:w.End],
-				Start:     utf8.RuneCountInString(in.Text[:w.Start]),
-				End:       utf8.RuneCountInString(in.Text[:w.End]),
-				ByteStart: w.Start,
-				ByteEnd:   w.End,
-				Tag:       tags[i].Tag,
-				Score:     tags[i].Score,
-			}
-		}
+		out.Words = serve.WordDetails(in.Text, words, tagger.WordTags(words, Labels, strategy))
 	}
 	return out
 }

@@ -1,0 +1,95 @@
+// Package bert is nerkit's model engine: a BERT encoder with a token
+// classification head, computing exactly what Hugging Face's
+// BertForTokenClassification computes (eager attention, post-LayerNorm
+// layers, absolute positions), with explicit forward and backward passes in
+// float32 on the CPU.
+//
+// # The boundary
+//
+// The rest of nerkit talks to a model through Engine: a dataset.Batch goes
+// in, the loss and logits come out, Backward accumulates gradients and Step
+// applies the optimiser. A GPU implementation can sit beside Model by
+// implementing the same interface; nothing outside this package sees
+// activations, the parameter layout or the optimiser state's memory.
+//
+// A training step with gradient accumulation over micro-batches b1..bk:
+//
+//	e.ZeroGrad()
+//	n := bert.LabelledTokens(b1) + … + bert.LabelledTokens(bk)
+//	for each bi { e.Forward(bi, true); e.Backward(n) }
+//	gradNorm := e.Step(lr, maxGradNorm)
+//
+// # Layout
+//
+// One file per layer kind, forward and backward side by side, named as in
+// HF's modeling_bert.py: embeddings.go, attention.go, feedforward.go
+// (intermediate + output), layernorm.go, classifier.go, loss.go. model.go
+// runs them layer by layer (Model.Forward, Model.Backward, Model.Step);
+// params.go has the parameter table, arena.go the activation buffers,
+// load.go checkpoint loading, state.go optimiser state for resuming,
+// dropout.go the counter-based dropout, mathf.go float32 exp/erf, and
+// parallel.go the allocation-free worker pool.
+//
+// In the spirit of llm.c, parameters and gradients each live in one flat
+// []float32 with a table from HF tensor names to offsets (Layout), so AdamW
+// is one pass and saving is a copy per tensor. Activations live in an arena
+// sized for the largest (batch, length) seen and reused, so the steady state
+// allocates nothing. Work is split into the same chunks for the same thread
+// count, every reduction runs in a fixed order, and dropout masks come from a
+// counter-based RNG: the same seed and thread count give the same bits
+// (Model.SetThreads sets the element-wise/attention threads,
+// kernels.SetThreads the GEMM's).
+//
+// A Model is not safe for concurrent use; InferenceCopy gives each serving
+// goroutine its own activations over shared weights.
+package bert
+
+import (
+	"github.com/nerkit/nerkit/checkpoint"
+	"github.com/nerkit/nerkit/dataset"
+)
+
+// Engine is the boundary between the data path/training loop and a model
+// implementation (Model on the CPU; a GPU engine later).
+type Engine interface {
+	Config() *checkpoint.Config
+	NumLabels() int
+
+	// Forward runs the model on b. train enables dropout and keeps what
+	// Backward needs. It returns HF's loss (mean cross-entropy over labels ≠
+	// -100), or 0 when b.Labels is nil or has no such label. It errors on
+	// ids, token types, labels or lengths the model cannot take. The engine
+	// copies what it needs from b, which may be reused afterwards.
+	Forward(b *dataset.Batch, train bool) (loss float32, err error)
+
+	// Logits returns b.Size×b.Len×NumLabels scores of the last Forward,
+	// row-major; valid until the next call.
+	Logits() []float32
+
+	// Backward adds to the gradients the gradient of
+	//	(sum of the last Forward's token losses) / lossTokens,
+	// the normalisation HF Trainer uses with gradient accumulation
+	// (num_items_in_batch): pass the labelled-token count of all
+	// micro-batches of the step, and their gradients add up to the gradient
+	// of one big batch's mean loss. lossTokens ≤ 0 means this batch's own
+	// count, i.e. the gradient of the returned mean loss.
+	Backward(lossTokens int) error
+
+	// ZeroGrad clears the accumulated gradients.
+	ZeroGrad()
+
+	// Step clips the gradients to a global L2 norm of maxGradNorm (≤ 0: no
+	// clipping), applies one AdamW update with learning rate lr, and
+	// returns the norm before clipping, as HF Trainer reports grad_norm.
+	// It does not clear (nor necessarily clip in place) the gradients.
+	Step(lr, maxGradNorm float64) (gradNorm float64)
+
+	// Tensors returns the parameters under their HF names
+	// (BertForTokenClassification's state dict, "bert." prefix), for saving.
+	Tensors() map[string]checkpoint.Tensor
+
+	// TrainState and SetTrainState save and restore what else a resumed
+	// run needs (optimiser moments and step, dropout stream position).
+	TrainState() TrainState
+	SetTrainState(TrainState) error
+}

@@ -130,4 +130,3 @@ func normalise(ents []map[string]any) []string {
 	}
 	return out
 }
-

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/dataset"
+	"github.com/nerkit/nerkit/optim"
 )
 
 // baseConfig is bert-base's shape (12 layers, 768 hidden, 12 heads, FFN
@@ -104,4 +105,42 @@ func BenchmarkInferenceBase(b *testing.B) {
 
 func reportCPU(b *testing.B, start time.Duration) {
 	b.ReportMetric((cpuTime()-start).Seconds()/float64(b.N), "cpu-s/op")
+}
+
+// smallConfig is the product's scratch:small demo model: 4 layers, 256
+// wide, with mBERT's full 119,547-token vocabulary (so the word-embedding
+// table, 30.6 M of its 34 M parameters, dominates the optimiser's work).
+func smallConfig() *checkpoint.Config {
+	c := baseConfig()
+	c.VocabSize, c.HiddenSize, c.NumHiddenLayers, c.NumAttentionHeads, c.IntermediateSize = 119547, 256, 4, 4, 1024
+	return c
+}
+
+// BenchmarkTrainStepSmall: one optimiser step of scratch:small on a 16×48
+// batch, weight decay 0.01 as nerkit bench uses.
+func BenchmarkTrainStepSmall(b *testing.B) {
+	m, err := New(smallConfig(), 9, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.SetOptimizer(optim.AdamWConfig{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01})
+	batch := randomBatch(16, 48, 119547, 9, 1)
+	step := func() {
+		m.ZeroGrad()
+		if _, err := m.Forward(batch, true); err != nil {
+			b.Fatal(err)
+		}
+		if err := m.Backward(0); err != nil {
+			b.Fatal(err)
+		}
+		m.Step(5e-5, 1)
+	}
+	step()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+	reportCPU(b, cpu)
+	b.ReportMetric(float64(b.N*16*48)/b.Elapsed().Seconds(), "tokens/s")
 }

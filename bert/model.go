@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 
 	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/dataset"
@@ -575,6 +576,12 @@ func (m *Model) Optimizer() *optim.AdamW {
 			spans[i] = optim.Span{Offset: p.Offset, Size: p.Size, Decay: optim.HFDecays(p.Name)}
 		}
 		opt, err := optim.NewAdamW(m.optCfg, len(m.params), spans)
+		if err == nil {
+			// A batch uses a few hundred of the vocabulary's rows: the
+			// others need no moment update (bit-identical, see optim.AdamW).
+			word := m.infos[0]
+			err = opt.SetSparseTable(optim.Table{Offset: word.Offset, Rows: m.cfg.VocabSize, Width: m.h})
+		}
 		if err != nil {
 			panic(err) // the spans come from layout and always fit
 		}
@@ -590,7 +597,11 @@ func (m *Model) Step(lr, maxGradNorm float64) float64 {
 	if m.inferenceOnly {
 		panic("bert: Step on an InferenceCopy")
 	}
-	norm := optim.GradNorm(m.grads)
-	m.Optimizer().StepScaled(m.params, m.grads, lr, optim.ClipScale(norm, maxGradNorm))
+	// Only the word-embedding rows used since ZeroGrad have a gradient.
+	slices.Sort(m.touched)
+	opt := m.Optimizer()
+	opt.MarkRows(m.touched)
+	norm := opt.GradNorm(m.grads, m.touched)
+	opt.StepScaled(m.params, m.grads, lr, optim.ClipScale(norm, maxGradNorm))
 	return norm
 }

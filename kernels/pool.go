@@ -90,15 +90,16 @@ func parallelRun(n, parts int, r runner) {
 		}
 	}
 	r.run(0, n/parts)
+	// Run queued chunks (ours or anyone's) rather than block while they wait.
+drain:
 	for {
 		select {
 		case t := <-taskQueue:
 			t.r.run(t.lo, t.hi)
 			t.wg.Done()
-			continue
 		default:
+			break drain
 		}
-		break
 	}
 	wg.Wait()
 	wgPool.Put(wg)

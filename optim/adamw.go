@@ -15,6 +15,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"github.com/nerkit/nerkit/kernels"
 )
 
 // AdamWConfig holds AdamW's hyperparameters (the learning rate comes per step
@@ -53,11 +55,47 @@ func HFDecays(name string) bool {
 //	m  ← lerp(m, g, 1−β1)
 //	v  ← v·β2 + (1−β2)·g²
 //	p  ← p − lr/(1−β1ᵗ) · m / (√v / √(1−β2ᵗ) + eps)
+//
+// # Sparse tables
+//
+// A word-embedding table is mostly rows no batch has used yet: their
+// gradient is 0 and their moments m, v are exactly +0, and for such an
+// element the update above reduces exactly to p ← p·(1 − lr·wd) (m stays 0,
+// so the addcdiv adds ±0). SetSparseTable declares such a table; AdamW then
+// keeps a per-row "dirty" bit (set by MarkRows, never cleared; recomputed
+// from the moments after they were handed out by Moments) and gives clean
+// rows only the decay multiply, bit-identical to the dense update.
 type AdamW struct {
 	cfg   AdamWConfig
 	spans []Span
 	m, v  []float32
 	steps int
+
+	table      Table
+	hasTable   bool
+	dirty      []bool // per table row: m or v may be non-zero
+	dirtyStale bool   // the moments were handed out: recompute dirty
+
+	u       update           // the running step's scalars and vectors
+	seg     segment          // the segment being updated
+	runSeg  func(lo, hi int) // o.runSegment, bound once so dispatch allocates nothing
+	norm    normState
+	runNorm func(lo, hi int)
+}
+
+// Table is a row-major matrix of Rows×Width elements at Offset in the flat
+// vector, whose rows receive gradients sparsely (an embedding table).
+type Table struct {
+	Offset, Rows, Width int
+}
+
+func (t Table) end() int { return t.Offset + t.Rows*t.Width }
+
+// segment is a run of the vector updated the same way: a part of one merged
+// span, and either dense or the sparse table.
+type segment struct {
+	lo, hi        int
+	decay, sparse bool
 }
 
 // NewAdamW returns an optimiser for a parameter vector of size elements.
@@ -68,7 +106,10 @@ func NewAdamW(cfg AdamWConfig, size int, spans []Span) (*AdamW, error) {
 			return nil, fmt.Errorf("optim: span [%d, %d) outside a vector of %d", s.Offset, s.Offset+s.Size, size)
 		}
 	}
-	return &AdamW{cfg: cfg, spans: mergeSpans(spans), m: make([]float32, size), v: make([]float32, size)}, nil
+	o := &AdamW{cfg: cfg, spans: mergeSpans(spans), m: make([]float32, size), v: make([]float32, size)}
+	o.runSeg = o.runSegment
+	o.runNorm = o.normChunks
+	return o, nil
 }
 
 // mergeSpans joins adjacent spans with the same decay, so Step makes few,
@@ -85,6 +126,59 @@ func mergeSpans(spans []Span) []Span {
 	return out
 }
 
+// SetSparseTable declares t a sparse table (see AdamW). It must lie inside
+// one span. From then on, Step requires every table row with a non-zero
+// gradient to have been passed to MarkRows, and GradNorm reads only the rows
+// it is given. The dirty bits start from the current moments.
+func (o *AdamW) SetSparseTable(t Table) error {
+	if t.Offset < 0 || t.Rows < 0 || t.Width <= 0 || t.end() > len(o.m) {
+		return fmt.Errorf("optim: sparse table %d×%d at %d outside a vector of %d", t.Rows, t.Width, t.Offset, len(o.m))
+	}
+	inside := false
+	for _, s := range o.spans {
+		if t.Offset >= s.Offset && t.end() <= s.Offset+s.Size {
+			inside = true
+		}
+	}
+	if !inside {
+		return fmt.Errorf("optim: sparse table [%d, %d) is not inside one parameter span", t.Offset, t.end())
+	}
+	o.table, o.hasTable = t, true
+	o.dirty = make([]bool, t.Rows)
+	o.dirtyStale = true
+	return nil
+}
+
+// MarkRows records that the given table rows (may) have a non-zero gradient
+// for the next Step; a marked row stays on the dense path for good.
+func (o *AdamW) MarkRows(rows []int32) {
+	for _, r := range rows {
+		o.dirty[r] = true
+	}
+}
+
+// syncDirty adds to the dirty bits the rows whose moments are not all +0
+// (bitwise: a −0 would not survive the dense update). A marked row stays
+// dirty: the full update is exact for any row.
+func (o *AdamW) syncDirty() {
+	t := o.table
+	for r := range t.Rows {
+		if o.dirty[r] {
+			continue
+		}
+		lo, hi := t.Offset+r*t.Width, t.Offset+(r+1)*t.Width
+		d := false
+		for i := lo; i < hi; i++ {
+			if math.Float32bits(o.m[i])|math.Float32bits(o.v[i]) != 0 {
+				d = true
+				break
+			}
+		}
+		o.dirty[r] = d
+	}
+	o.dirtyStale = false
+}
+
 // Config returns the hyperparameters.
 func (o *AdamW) Config() AdamWConfig { return o.cfg }
 
@@ -92,8 +186,12 @@ func (o *AdamW) Config() AdamWConfig { return o.cfg }
 func (o *AdamW) Steps() int { return o.steps }
 
 // Moments returns the first and second moment vectors (exp_avg,
-// exp_avg_sq), aligned with the parameters; for saving and restoring state.
-func (o *AdamW) Moments() (expAvg, expAvgSq []float32) { return o.m, o.v }
+// exp_avg_sq), aligned with the parameters; for saving and restoring state
+// (they may be written until the next Step).
+func (o *AdamW) Moments() (expAvg, expAvgSq []float32) {
+	o.dirtyStale = o.hasTable
+	return o.m, o.v
+}
 
 // SetSteps restores the step counter after the moments were loaded.
 func (o *AdamW) SetSteps(n int) { o.steps = n }
@@ -102,6 +200,9 @@ func (o *AdamW) SetSteps(n int) { o.steps = n }
 func (o *AdamW) Step(params, grads []float32, lr float64) {
 	o.StepScaled(params, grads, lr, 1)
 }
+
+// parallelMin is the smallest run worth splitting across threads.
+const parallelMin = 1 << 15
 
 // StepScaled is Step with every gradient multiplied by gradScale first, in
 // float32, exactly as if the gradients had been scaled in place (as
@@ -113,7 +214,7 @@ func (o *AdamW) StepScaled(params, grads []float32, lr float64, gradScale float3
 	c := o.cfg
 	bc1 := 1 - math.Pow(c.Beta1, t)
 	bc2 := 1 - math.Pow(c.Beta2, t)
-	u := update{
+	o.u = update{
 		lrNeg:  float32(-(lr / bc1)),
 		bc2:    float32(math.Sqrt(bc2)),
 		eps:    float32(c.Eps),
@@ -124,9 +225,69 @@ func (o *AdamW) StepScaled(params, grads []float32, lr float64, gradScale float3
 		scale:  gradScale,
 		params: params, grads: grads, m: o.m, v: o.v,
 	}
+	sparse := o.hasTable && o.u.cleanIsDecayOnly()
+	if sparse && o.dirtyStale {
+		o.syncDirty()
+	}
 	for _, s := range o.spans {
-		u.useDecay = s.Decay && c.WeightDecay != 0
-		parallelChunks(s.Offset, s.Offset+s.Size, u.run)
+		lo, hi := s.Offset, s.Offset+s.Size
+		if sparse && o.table.Offset >= lo && o.table.end() <= hi {
+			o.runSegmentParallel(segment{lo, o.table.Offset, s.Decay, false})
+			o.runSegmentParallel(segment{o.table.Offset, o.table.end(), s.Decay, true})
+			o.runSegmentParallel(segment{o.table.end(), hi, s.Decay, false})
+			continue
+		}
+		o.runSegmentParallel(segment{lo, hi, s.Decay, false})
+	}
+	o.u.params, o.u.grads = nil, nil
+}
+
+// runSegmentParallel updates one segment, split over kernels.Threads().
+func (o *AdamW) runSegmentParallel(s segment) {
+	o.seg = s
+	o.u.useDecay = s.decay && o.cfg.WeightDecay != 0
+	n := s.hi - s.lo
+	if s.sparse {
+		n = o.table.Rows
+	}
+	switch {
+	case n <= 0:
+	case s.hi-s.lo < parallelMin:
+		o.runSegment(0, n)
+	default:
+		kernels.ParallelFor(n, o.runSeg)
+	}
+}
+
+// runSegment updates elements [lo, hi) of o.seg, or its rows [lo, hi) when
+// it is the sparse table: the full update for dirty rows, the decay alone
+// (or nothing) for runs of clean ones.
+func (o *AdamW) runSegment(lo, hi int) {
+	s := o.seg
+	if !s.sparse {
+		o.u.run(s.lo+lo, s.lo+hi)
+		return
+	}
+	t := o.table
+	scaleClean := o.u.useDecay && o.u.decay != 1 // x·1 is exact
+	for r := lo; r < hi; {
+		if o.dirty[r] {
+			o.u.run(t.Offset+r*t.Width, t.Offset+(r+1)*t.Width)
+			r++
+			continue
+		}
+		end := r + 1
+		for end < hi && !o.dirty[end] {
+			end++
+		}
+		if scaleClean {
+			p := o.u.params[t.Offset+r*t.Width : t.Offset+end*t.Width]
+			decay := o.u.decay
+			for i := range p {
+				p[i] *= decay
+			}
+		}
+		r = end
 	}
 }
 
@@ -137,20 +298,114 @@ type update struct {
 	params, grads, m, v                   []float32
 }
 
-func (u update) run(lo, hi int) {
+// cleanIsDecayOnly reports whether, with these scalars, an element with
+// g = ±0 and m = v = +0 comes out of run with m = v = +0 and p = p·decay
+// exactly: every step of the update must stay finite and the final term
+// lrNeg·(0/denom) must be a zero that cannot flip p's sign (−0 or lrNeg ≤ 0).
+func (u *update) cleanIsDecayOnly() bool {
+	finite := func(x float32) bool { return !math.IsInf(float64(x), 0) && !math.IsNaN(float64(x)) }
+	return u.eps > 0 && finite(u.eps) && u.bc2 > 0 && finite(u.bc2) &&
+		finite(u.scale) && finite(u.w1) && finite(u.beta2) && finite(u.w2) &&
+		finite(u.lrNeg) && u.lrNeg <= 0
+}
+
+func (u *update) run(lo, hi int) {
 	p := u.params[lo:hi]
 	g, m, v := u.grads[lo:hi][:len(p)], u.m[lo:hi][:len(p)], u.v[lo:hi][:len(p)]
 	decay := float32(1) // x·1 is exact, so one loop serves both groups
 	if u.useDecay {
 		decay = u.decay
 	}
+	w1, beta2, w2, bc2, eps, lrNeg, scale := u.w1, u.beta2, u.w2, u.bc2, u.eps, u.lrNeg, u.scale
 	for i := range p {
-		gi := g[i] * u.scale        // exact when scale is 1
-		mi := m[i] + u.w1*(gi-m[i]) // torch.lerp with weight < 0.5
-		vi := v[i]*u.beta2 + u.w2*gi*gi
+		gi := g[i] * scale        // exact when scale is 1
+		mi := m[i] + w1*(gi-m[i]) // torch.lerp with weight < 0.5
+		vi := v[i]*beta2 + w2*gi*gi
 		m[i], v[i] = mi, vi
-		denom := float32(math.Sqrt(float64(vi)))/u.bc2 + u.eps
-		p[i] = p[i]*decay + u.lrNeg*(mi/denom) // addcdiv: value·(m/denom)
+		denom := float32(math.Sqrt(float64(vi)))/bc2 + eps
+		p[i] = p[i]*decay + lrNeg*(mi/denom) // addcdiv: value·(m/denom)
+	}
+}
+
+// normChunk is how many elements GradNorm sums into one float64 partial.
+const normChunk = 1 << 16
+
+// normState is the running GradNorm's input and per-chunk partial sums.
+type normState struct {
+	grads   []float32
+	partial []float64
+	first   int // first chunk after the sparse table
+}
+
+// GradNorm returns GradNorm(grads) bit for bit, but of the sparse table it
+// reads only rows (sorted ascending, no repeats), which must hold every
+// non-zero gradient of the table. Without a table it is GradNorm. It
+// allocates nothing once its buffer has grown to the vector.
+func (o *AdamW) GradNorm(grads []float32, rows []int32) float64 {
+	if !o.hasTable {
+		return GradNorm(grads)
+	}
+	nc := (len(grads) + normChunk - 1) / normChunk
+	if cap(o.norm.partial) < nc {
+		o.norm.partial = make([]float64, nc)
+	}
+	partial := o.norm.partial[:nc]
+	clear(partial)
+	t := o.table
+	// Chunks that meet the table: in index order, the dense elements before
+	// the table, the listed rows, the dense elements after it. Skipping zero
+	// gradients leaves every float64 partial unchanged (s + 0 = s).
+	c0 := t.Offset / normChunk
+	c1 := min(nc, (t.end()+normChunk-1)/normChunk)
+	addRange := func(lo, hi int) {
+		for lo < hi {
+			c := lo / normChunk
+			end := min(hi, (c+1)*normChunk)
+			s := partial[c]
+			for _, g := range grads[lo:end] {
+				s += float64(g) * float64(g)
+			}
+			partial[c] = s
+			lo = end
+		}
+	}
+	addRange(c0*normChunk, t.Offset)
+	for _, r := range rows {
+		addRange(t.Offset+int(r)*t.Width, t.Offset+(int(r)+1)*t.Width)
+	}
+	addRange(t.end(), min(len(grads), c1*normChunk))
+	// The other chunks are dense and independent.
+	o.norm.grads = grads
+	o.norm.first = c1
+	if c0 > 0 {
+		o.normRange(0, c0)
+	}
+	if n := nc - c1; n > 0 {
+		if n*normChunk < parallelMin {
+			o.normChunks(0, n)
+		} else {
+			kernels.ParallelFor(n, o.runNorm)
+		}
+	}
+	o.norm.grads = nil
+	var total float64
+	for _, s := range partial {
+		total += s
+	}
+	return math.Sqrt(total)
+}
+
+// normChunks sums the chunks first+lo … first+hi−1.
+func (o *AdamW) normChunks(lo, hi int) { o.normRange(o.norm.first+lo, o.norm.first+hi) }
+
+func (o *AdamW) normRange(c0, c1 int) {
+	grads := o.norm.grads
+	for c := c0; c < c1; c++ {
+		var s float64
+		for _, g := range grads[c*normChunk : min((c+1)*normChunk, len(grads))] {
+			s += float64(g) * float64(g)
+		}
+		o.norm.partial[c] = s
 	}
 }
 
@@ -173,7 +428,7 @@ func ClipGradNorm(grads []float32, maxNorm float64) float64 {
 // GradNorm returns the L2 norm of grads, summed in float64 over fixed chunks
 // in a fixed order, so it does not depend on the thread count.
 func GradNorm(grads []float32) float64 {
-	const chunk = 1 << 16
+	const chunk = normChunk
 	partial := make([]float64, (len(grads)+chunk-1)/chunk)
 	parallelChunks(0, len(partial), func(lo, hi int) {
 		for c := lo; c < hi; c++ {

@@ -5,7 +5,6 @@
 package train
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -151,12 +150,4 @@ func (c *Config) Save(path string) error {
 		return err
 	}
 	return atomicfile.WriteFile(path, b)
-}
-
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'))
 }

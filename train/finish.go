@@ -102,9 +102,7 @@ func WriteReports(dir string, cfg Config, splits []*Split, evals []*Evaluation, 
 	run := report.Run{StepsPerEpoch: stepsPerEpoch}
 	mf := MetricsFile{Config: cfg, Eval: map[string]*metrics.Result{}, EvalLoss: map[string]float64{}}
 	rep := report.Report{Title: "nerkit run " + filepath.Base(dir), Generated: time.Now()}
-	for _, kv := range configTable(cfg) {
-		rep.Config = append(rep.Config, kv)
-	}
+	rep.Config = append(rep.Config, configTable(cfg)...)
 	if state != nil {
 		mf.Steps, mf.BestEpoch, mf.Seconds = state.Steps, state.BestEpoch, state.Seconds
 		for _, s := range state.Steps {

@@ -250,17 +250,17 @@ func prepareRunDir(dir string, overwrite, resume bool) error {
 }
 
 type runner struct {
-	cfg               Config
-	opt               Options
-	mode              metrics.Mode
-	ld                *Loaded
-	train, dev, test  *Split
-	state             State
-	prepTime          time.Duration
-	stepsPerEpoch     int
-	totalSteps        int
-	schedule          optim.Schedule
-	lastDev, lastTest *Evaluation
+	cfg              Config
+	opt              Options
+	mode             metrics.Mode
+	ld               *Loaded
+	train, dev, test *Split
+	state            State
+	prepTime         time.Duration
+	stepsPerEpoch    int
+	totalSteps       int
+	schedule         optim.Schedule
+	lastDev          *Evaluation
 }
 
 func (r *runner) plan(epoch int) ([][]int, error) {

@@ -2,8 +2,9 @@ package bert
 
 import "testing"
 
-// TestSteadyStateAllocations: once the arena fits the batch size, a training
-// forward/backward and an inference forward allocate nothing.
+// TestSteadyStateAllocations: once the arena fits the batch size and the
+// optimiser exists, a training step (forward, backward, clipping, AdamW) and
+// an inference forward allocate nothing.
 func TestSteadyStateAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
@@ -21,6 +22,7 @@ func TestSteadyStateAllocations(t *testing.T) {
 		if err := m.Backward(0); err != nil {
 			t.Fatal(err)
 		}
+		m.Step(1e-3, 1)
 		if _, err := m.Forward(b, false); err != nil {
 			t.Fatal(err)
 		}

@@ -2,8 +2,8 @@ package bert
 
 import "math"
 
-// float32 elementary functions for the hot element-wise loops (GELU and
-// softmax run tens of millions of times per step). Go's math package works
+// float32 elementary functions for the element-wise loops (softmax, the tanh
+// GELU; the erf GELU is in vecmath). Go's math package works
 // in float64 and costs several times more; these are within a few float32
 // ulps, which is the accuracy PyTorch's vectorised CPU kernels have too
 // (TestMathf measures it).
@@ -41,34 +41,6 @@ func expf(x float32) float32 {
 		return y * 2 * math.Float32frombits(uint32(k-1+127)<<23)
 	}
 	return y * math.Float32frombits(uint32(k+127)<<23)
-}
-
-// erff is the rational approximation of erf used by Eigen and XLA
-// (generic_fast_erf_float): x·P(x²)/Q(x²) on [-4, 4], ±1 beyond, where
-// float32 erf is ±1 anyway.
-func erff(x32 float32) float32 {
-	// Evaluated in float64 (scalar float64 costs the same as float32 here)
-	// so that only the approximation's own error remains.
-	x := float64(x32)
-	if x > 4 {
-		x = 4
-	} else if x < -4 {
-		x = -4
-	}
-	x2 := x * x
-	p := -2.72614225801306e-10
-	p = p*x2 + 2.77068142495902e-08
-	p = p*x2 + -2.10102402082508e-06
-	p = p*x2 + -5.69250639462346e-05
-	p = p*x2 + -7.34990630326855e-04
-	p = p*x2 + -2.95459980854025e-03
-	p = p*x2 + -1.60960333262415e-02
-	q := -1.45660718464996e-05
-	q = q*x2 + -2.13374055278905e-04
-	q = q*x2 + -1.68282697438203e-03
-	q = q*x2 + -7.37332916720468e-03
-	q = q*x2 + -1.42647390514189e-02
-	return float32(x * p / q)
 }
 
 // tanhf is tanh through expf: 1 − 2/(e^{2x}+1), saturating to ±1.

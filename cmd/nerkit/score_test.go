@@ -19,13 +19,14 @@ func writeScoreFile(t *testing.T, text string) string {
 }
 
 func TestRunScore(t *testing.T) {
-	path := writeScoreFile(t, "-DOCSTART- O O\n\nJohn NNP B-PER B-PER\nlives VBZ O O\nin IN O O\nParis NNP B-LOC I-LOC\n\n")
+	// conlleval.pl scores a -DOCSTART- line with tag columns as an O/O token.
+	path := writeScoreFile(t, "-DOCSTART- -X- O O\n\nJohn NNP B-PER B-PER\nlives VBZ O O\nin IN O O\nParis NNP B-LOC I-LOC\n\n")
 	var out bytes.Buffer
 	if err := runScore(&out, path, "conlleval", false); err != nil {
 		t.Fatal(err)
 	}
-	want := "processed 4 tokens with 2 phrases; found: 2 phrases; correct: 2.\n" +
-		"accuracy:  75.00%; precision: 100.00%; recall: 100.00%; FB1: 100.00\n" +
+	want := "processed 5 tokens with 2 phrases; found: 2 phrases; correct: 2.\n" +
+		"accuracy:  80.00%; precision: 100.00%; recall: 100.00%; FB1: 100.00\n" +
 		"              LOC: precision: 100.00%; recall: 100.00%; FB1: 100.00  1\n" +
 		"              PER: precision: 100.00%; recall: 100.00%; FB1: 100.00  1\n"
 	if out.String() != want {
@@ -41,7 +42,7 @@ func TestRunScore(t *testing.T) {
 		t.Fatalf("%v in %s", err, out.String())
 	}
 	// Strict: "I-LOC" after O is no entity, so 1 found, 1 correct of 2.
-	if got["gold"] != 2.0 || got["found"] != 1.0 || got["correct"] != 1.0 || got["recall"] != 0.5 || got["accuracy"] != 0.75 {
+	if got["gold"] != 2.0 || got["found"] != 1.0 || got["correct"] != 1.0 || got["recall"] != 0.5 || got["accuracy"] != 0.8 {
 		t.Errorf("strict JSON %s", out.String())
 	}
 	perType, _ := got["per_type"].(map[string]any)

@@ -59,9 +59,7 @@ func (t *attentionTask) run(lo, hi int) {
 		pv := p
 		if t.drop.active() {
 			pv = t.dropped[bh*T*T : (bh+1)*T*T]
-			for i := range pv {
-				pv[i] = t.drop.apply(p[i], bh*T*T+i)
-			}
+			t.drop.applyRun(pv, p, bh*T*T)
 		}
 		sgemmSerial(false, false, T, d, T, 1, pv, T, v, ld, 0, t.ctx[b*T*h+head*d:], h)
 	}
@@ -124,9 +122,7 @@ func (t *attentionBackwardTask) run(lo, hi int) {
 		pv := p
 		if t.drop.active() {
 			pv = dp
-			for i := range pv {
-				pv[i] = t.drop.apply(p[i], bh*T*T+i)
-			}
+			t.drop.applyRun(pv, p, bh*T*T)
 		}
 		sgemmSerial(true, false, T, d, T, 1, pv, T, dc, h, 0, dv, ld)
 		sgemmSerial(false, true, T, T, d, 1, dc, h, v, ld, 0, dp, T)
@@ -134,9 +130,7 @@ func (t *attentionBackwardTask) run(lo, hi int) {
 			dRow := dp[i*T : (i+1)*T]
 			pRow := p[i*T : (i+1)*T]
 			if t.drop.active() {
-				for j := range dRow {
-					dRow[j] = t.drop.apply(dRow[j], bh*T*T+i*T+j)
-				}
+				t.drop.applyRun(dRow, dRow, bh*T*T+i*T)
 			}
 			var s float64
 			for j, g := range dRow {

@@ -1,5 +1,7 @@
 package bert
 
+import "github.com/nerkit/nerkit/vecmath"
+
 // dropout is inverted dropout as torch.nn.Dropout in training: keep each
 // element with probability 1−p and scale kept ones by 1/(1−p).
 //
@@ -27,21 +29,25 @@ func newDropout(p float64, seed int64, call uint64, site int) dropout {
 
 func (d dropout) active() bool { return d.p > 0 }
 
-// keep reports whether element i survives.
-func (d dropout) keep(i int) bool {
-	u := float32(mix64(d.key+uint64(i)*0x9e3779b97f4a7c15)>>40) * (1.0 / (1 << 24))
-	return u >= d.p
-}
-
 // apply is the forward (and, for a gradient, the backward) of element i.
 func (d dropout) apply(v float32, i int) float32 {
 	if d.p == 0 {
 		return v
 	}
-	if d.keep(i) {
+	if vecmath.DropoutKeep(d.key, i, d.p) {
 		return v * d.scale
 	}
 	return 0
+}
+
+// applyRun is apply over a run of elements whose first has index first:
+// dst[i] = d.apply(src[i], first+i), vectorised (dst may be src).
+func (d dropout) applyRun(dst, src []float32, first int) {
+	if d.p == 0 {
+		copy(dst, src)
+		return
+	}
+	vecmath.Dropout(dst, src, d.key, first, d.p, d.scale)
 }
 
 // mix64 is splitmix64's finaliser.
@@ -59,7 +65,5 @@ type dropoutTask struct {
 }
 
 func (t *dropoutTask) run(lo, hi int) {
-	for i := lo; i < hi; i++ {
-		t.dst[i] = t.d.apply(t.src[i], i)
-	}
+	t.d.applyRun(t.dst[lo:hi], t.src[lo:hi], lo)
 }

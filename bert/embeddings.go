@@ -35,9 +35,7 @@ func (t *embeddingsTask) run(lo, hi int) {
 		y := t.out[r*h : (r+1)*h]
 		t.mean[r], t.rstd[r] = layerNormRow(x, y, t.gamma, t.beta, t.eps)
 		if t.drop.active() {
-			for i := range y {
-				y[i] = t.drop.apply(y[i], r*h+i)
-			}
+			t.drop.applyRun(y, y, r*h)
 		}
 	}
 }

@@ -56,8 +56,19 @@ func (t *residualLayerNormTask) run(lo, hi int) {
 		if t.residual != nil {
 			d := t.dense[r*h : (r+1)*h]
 			res := t.residual[r*h : (r+1)*h]
-			for i := range x {
-				x[i] = t.drop.apply(d[i]+t.bias[i], r*h+i) + res[i]
+			bias := t.bias[:len(x)]
+			if !t.drop.active() {
+				for i := range x {
+					x[i] = d[i] + bias[i] + res[i]
+				}
+			} else {
+				for i := range x {
+					x[i] = d[i] + bias[i]
+				}
+				t.drop.applyRun(x, x, r*h)
+				for i := range x {
+					x[i] += res[i]
+				}
 			}
 		}
 		t.mean[r], t.rstd[r] = layerNormRow(x, t.y[r*h:(r+1)*h], t.gamma, t.beta, t.eps)

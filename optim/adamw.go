@@ -16,7 +16,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/nerkit/nerkit/kernels"
+	"github.com/nerkit/nerkit/vecmath"
 )
 
 // AdamWConfig holds AdamW's hyperparameters (the learning rate comes per step
@@ -81,6 +81,7 @@ type AdamW struct {
 	runSeg  func(lo, hi int) // o.runSegment, bound once so dispatch allocates nothing
 	norm    normState
 	runNorm func(lo, hi int)
+	pool    *workers
 }
 
 // Table is a row-major matrix of Rows×Width elements at Offset in the flat
@@ -109,6 +110,7 @@ func NewAdamW(cfg AdamWConfig, size int, spans []Span) (*AdamW, error) {
 	o := &AdamW{cfg: cfg, spans: mergeSpans(spans), m: make([]float32, size), v: make([]float32, size)}
 	o.runSeg = o.runSegment
 	o.runNorm = o.normChunks
+	o.pool = newWorkers(o)
 	return o, nil
 }
 
@@ -242,7 +244,7 @@ func (o *AdamW) StepScaled(params, grads []float32, lr float64, gradScale float3
 	o.u.params, o.u.grads = nil, nil
 }
 
-// runSegmentParallel updates one segment, split over kernels.Threads().
+// runSegmentParallel updates one segment, split over kernels.Threads() goroutines.
 func (o *AdamW) runSegmentParallel(s segment) {
 	o.seg = s
 	o.u.useDecay = s.decay && o.cfg.WeightDecay != 0
@@ -255,7 +257,7 @@ func (o *AdamW) runSegmentParallel(s segment) {
 	case s.hi-s.lo < parallelMin:
 		o.runSegment(0, n)
 	default:
-		kernels.ParallelFor(n, o.runSeg)
+		o.pool.run(n, o.runSeg)
 	}
 }
 
@@ -310,21 +312,12 @@ func (u *update) cleanIsDecayOnly() bool {
 }
 
 func (u *update) run(lo, hi int) {
-	p := u.params[lo:hi]
-	g, m, v := u.grads[lo:hi][:len(p)], u.m[lo:hi][:len(p)], u.v[lo:hi][:len(p)]
 	decay := float32(1) // x·1 is exact, so one loop serves both groups
 	if u.useDecay {
 		decay = u.decay
 	}
-	w1, beta2, w2, bc2, eps, lrNeg, scale := u.w1, u.beta2, u.w2, u.bc2, u.eps, u.lrNeg, u.scale
-	for i := range p {
-		gi := g[i] * scale        // exact when scale is 1
-		mi := m[i] + w1*(gi-m[i]) // torch.lerp with weight < 0.5
-		vi := v[i]*beta2 + w2*gi*gi
-		m[i], v[i] = mi, vi
-		denom := float32(math.Sqrt(float64(vi)))/bc2 + eps
-		p[i] = p[i]*decay + lrNeg*(mi/denom) // addcdiv: value·(m/denom)
-	}
+	k := vecmath.AdamWScalars{Scale: u.scale, W1: u.w1, Beta2: u.beta2, W2: u.w2, Bc2: u.bc2, Eps: u.eps, Decay: decay, LRNeg: u.lrNeg}
+	vecmath.AdamW(u.params[lo:hi], u.grads[lo:hi], u.m[lo:hi], u.v[lo:hi], &k)
 }
 
 // normChunk is how many elements GradNorm sums into one float64 partial.
@@ -384,7 +377,7 @@ func (o *AdamW) GradNorm(grads []float32, rows []int32) float64 {
 		if n*normChunk < parallelMin {
 			o.normChunks(0, n)
 		} else {
-			kernels.ParallelFor(n, o.runNorm)
+			o.pool.run(n, o.runNorm)
 		}
 	}
 	o.norm.grads = nil

@@ -1,0 +1,21 @@
+//go:build !purego
+
+package vecmath
+
+import "golang.org/x/sys/cpu"
+
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+//go:noescape
+func geluErfAVX2(dst, x *float32, n int)
+
+//go:noescape
+func geluErfGradAVX2(d, x *float32, n int)
+
+//go:noescape
+func adamwAVX2(param, grad, mom, sq *float32, n int, k *AdamWScalars)
+
+var useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
+
+//go:noescape
+func dropoutAVX512(dst, src *float32, n int, key, first uint64, p, scale float32)

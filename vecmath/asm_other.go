@@ -1,0 +1,16 @@
+//go:build !amd64 || purego
+
+package vecmath
+
+var useAVX2 = false
+
+func geluErfAVX2(dst, x *float32, n int)   { panic("vecmath: no AVX2") }
+func geluErfGradAVX2(d, x *float32, n int) { panic("vecmath: no AVX2") }
+
+func adamwAVX2(param, grad, mom, sq *float32, n int, k *AdamWScalars) { panic("vecmath: no AVX2") }
+
+var useAVX512 = false
+
+func dropoutAVX512(dst, src *float32, n int, key, first uint64, p, scale float32) {
+	panic("vecmath: no AVX-512")
+}

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/nerkit/nerkit/kernels"
+	"github.com/nerkit/nerkit/vecmath"
 )
 
 // BertSelfAttention, eager implementation, one (batch row, head) at a time:
@@ -73,10 +74,9 @@ func softmaxRow(row []float32) {
 			m = v
 		}
 	}
+	vecmath.ExpShift(row, row, m)
 	var s float32
-	for j, v := range row {
-		e := expf(v - m)
-		row[j] = e
+	for _, e := range row {
 		s += e
 	}
 	inv := 1 / s

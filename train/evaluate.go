@@ -30,8 +30,9 @@ type Evaluation struct {
 }
 
 // Evaluate runs the model over a split without dropout and scores it at
-// word level (each word's tag is the argmax at its first sub-token).
-func Evaluate(ctx context.Context, m bert.Engine, labels *conll.LabelSet, sp *Split, batchSize int, padID int32, mode metrics.Mode) (*Evaluation, error) {
+// word level (each word's tag is the argmax at its first sub-token). prog
+// may be nil.
+func Evaluate(ctx context.Context, m bert.Engine, labels *conll.LabelSet, sp *Split, batchSize int, padID int32, mode metrics.Mode, prog Progress) (*Evaluation, error) {
 	start := time.Now()
 	sents := sp.File.Sentences
 	outside, _ := labels.Index("O")
@@ -42,6 +43,11 @@ func Evaluate(ctx context.Context, m bert.Engine, labels *conll.LabelSet, sp *Sp
 	plan, err := dataset.Plan(sp.Examples, batchSize, 0, 0, dataset.BatchOptions{Order: dataset.SortedByLength, PadID: padID})
 	if err != nil {
 		return nil, err
+	}
+	var bar ProgressBar
+	if prog != nil {
+		bar = prog.Start("evaluating "+sp.Name, len(plan), "batches")
+		defer bar.Finish()
 	}
 	var lossSum float64
 	var lossTokens int
@@ -58,6 +64,9 @@ func Evaluate(ctx context.Context, m bert.Engine, labels *conll.LabelSet, sp *Sp
 		lossTokens += n
 		if err := col.AddBatch(b, m.Logits()); err != nil {
 			return nil, err
+		}
+		if bar != nil {
+			bar.Add(1)
 		}
 	}
 	preds, err := col.Predictions()

@@ -35,7 +35,7 @@ func (r *runner) finish(ctx context.Context) (*Result, error) {
 		if sp == nil {
 			continue
 		}
-		ev, err := Evaluate(ctx, r.ld.Model, r.ld.Labels, sp, r.cfg.EvalBatchSize, r.ld.Tok.PadID(), r.mode)
+		ev, err := Evaluate(ctx, r.ld.Model, r.ld.Labels, sp, r.cfg.EvalBatchSize, r.ld.Tok.PadID(), r.mode, r.opt.Progress)
 		if err != nil {
 			return nil, err
 		}

@@ -83,9 +83,9 @@ type Options struct {
 	Resume   bool      // continue the run in cfg.Out from its checkpoint
 }
 
-// Progress shows a bar for a loop of n units.
+// Progress shows a bar for a loop of n units (unit names them: "steps").
 type Progress interface {
-	Start(desc string, n int) ProgressBar
+	Start(desc string, n int, unit string) ProgressBar
 }
 
 // ProgressBar is one loop's bar.
@@ -307,7 +307,8 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 		epochStart := time.Now()
 		var bar ProgressBar
 		if r.opt.Progress != nil {
-			bar = r.opt.Progress.Start(fmt.Sprintf("epoch %d/%d", epoch+1, epochs), r.stepsPerEpoch)
+			steps := min(r.stepsPerEpoch, r.totalSteps-r.state.GlobalStep+r.state.StepInEpoch)
+			bar = r.opt.Progress.Start(fmt.Sprintf("epoch %d/%d", epoch+1, epochs), steps, "steps")
 			bar.Add(r.state.StepInEpoch)
 		}
 		epochTokens := 0
@@ -373,7 +374,7 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 			Seconds: secs, TokensPerSec: float64(epochTokens) / secs}
 		improved := false
 		if r.dev != nil {
-			ev, err := Evaluate(ctx, m, r.ld.Labels, r.dev, cfg.EvalBatchSize, padID, r.mode)
+			ev, err := Evaluate(ctx, m, r.ld.Labels, r.dev, cfg.EvalBatchSize, padID, r.mode, r.opt.Progress)
 			if err != nil {
 				if ctx.Err() == nil {
 					return nil, err

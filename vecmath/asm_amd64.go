@@ -19,3 +19,6 @@ var useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
 
 //go:noescape
 func dropoutAVX512(dst, src *float32, n int, key, first uint64, p, scale float32)
+
+//go:noescape
+func expShiftAVX2(dst, x *float32, n int, shift float32)

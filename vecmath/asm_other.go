@@ -14,3 +14,5 @@ var useAVX512 = false
 func dropoutAVX512(dst, src *float32, n int, key, first uint64, p, scale float32) {
 	panic("vecmath: no AVX-512")
 }
+
+func expShiftAVX2(dst, x *float32, n int, shift float32) { panic("vecmath: no AVX2") }

@@ -353,3 +353,49 @@ gloop:
 gdone:
 	VZEROUPPER
 	RET
+
+// func expShiftAVX2(dst, x *float32, n int, shift float32)
+// dst[i] = e^(x[i]−shift) for n/8·8 elements whose x[i]−shift ≤ 0; below
+// −87.33654 (where e^a is not a normal float32) the result is exactly 0.
+TEXT ·expShiftAVX2(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ   edone
+	VBROADCASTSS shift+24(FP), Y10
+
+eloop:
+	VMOVUPS (SI), Y0
+	VSUBPS Y10, Y0, Y0
+	VCMPPS $1, gelu<>+576(SB), Y0, Y11 // a < −87.33654
+	VMAXPS gelu<>+576(SB), Y0, Y5
+	VMOVUPS gelu<>+608(SB), Y6
+	VFMADD213PS gelu<>+512(SB), Y5, Y6
+	VROUNDPS $1, Y6, Y6
+	VMOVUPS Y5, Y7
+	VFNMADD231PS gelu<>+640(SB), Y6, Y7
+	VFNMADD231PS gelu<>+672(SB), Y6, Y7
+	VMOVUPS gelu<>+704(SB), Y8
+	VFMADD213PS gelu<>+736(SB), Y7, Y8
+	VFMADD213PS gelu<>+768(SB), Y7, Y8
+	VFMADD213PS gelu<>+800(SB), Y7, Y8
+	VFMADD213PS gelu<>+832(SB), Y7, Y8
+	VFMADD213PS gelu<>+864(SB), Y7, Y8
+	VMULPS Y7, Y7, Y9
+	VFMADD213PS Y7, Y9, Y8
+	VADDPS gelu<>+480(SB), Y8, Y8
+	VCVTTPS2DQ Y6, Y6
+	VPSLLD $23, Y6, Y6
+	VPADDD gelu<>+480(SB), Y6, Y6
+	VMULPS Y6, Y8, Y8
+	VANDNPS Y8, Y11, Y8
+	VMOVUPS Y8, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  eloop
+
+edone:
+	VZEROUPPER
+	RET

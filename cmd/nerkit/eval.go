@@ -68,7 +68,7 @@ metrics.json, confusion matrices (PNG and SVG), predictions-NAME.conll
 				}
 				used[name] = true
 				sp := &train.Split{Name: name, File: f, Examples: ex, Stats: st}
-				ev, err := train.Evaluate(ctx, ld.Model, ld.Labels, sp, batch, ld.Tok.PadID(), scoreMode)
+				ev, err := train.Evaluate(ctx, ld.Model, ld.Labels, sp, batch, ld.Tok.PadID(), scoreMode, terminalProgress(cmd))
 				if err != nil {
 					return err
 				}

@@ -217,10 +217,7 @@ func applyFlag(dst, src *train.Config, format *conll.Options, name string) {
 
 func runTraining(ctx context.Context, cmd *cobra.Command, cfg train.Config, resume bool) error {
 	stderr := cmd.ErrOrStderr()
-	opt := train.Options{Log: stderr, Resume: resume}
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		opt.Progress = barProgress{}
-	}
+	opt := train.Options{Log: stderr, Resume: resume, Progress: terminalProgress(cmd)}
 	start := time.Now()
 	res, err := train.Run(ctx, cfg, opt)
 	if err != nil {
@@ -238,16 +235,26 @@ func runTraining(ctx context.Context, cmd *cobra.Command, cfg train.Config, resu
 	return nil
 }
 
+// terminalProgress returns progress bars when stderr is a terminal, nil
+// otherwise (logs and CI get the one-line summaries only).
+func terminalProgress(cmd *cobra.Command) train.Progress {
+	if f, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return barProgress{}
+	}
+	return nil
+}
+
 // barProgress draws progress bars with rate and ETA on a terminal.
 type barProgress struct{}
 
-func (barProgress) Start(desc string, n int) train.ProgressBar {
+func (barProgress) Start(desc string, n int, unit string) train.ProgressBar {
 	return bar{progressbar.NewOptions(n,
+		progressbar.OptionSetRenderBlankState(true),
 		progressbar.OptionSetWriter(os.Stderr),
 		progressbar.OptionSetDescription(desc),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("steps"),
+		progressbar.OptionSetItsString(unit),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),

@@ -16,11 +16,16 @@ import (
 	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/dataset"
+	"github.com/nerkit/nerkit/defaultdata"
 	"github.com/nerkit/nerkit/internal/atomicfile"
 	"github.com/nerkit/nerkit/kernels"
 	"github.com/nerkit/nerkit/metrics"
 	"github.com/nerkit/nerkit/optim"
 )
+
+// EmbeddedData as the training file selects the embedded FactRuEval-2016
+// corpus (train, dev and test).
+const EmbeddedData = "embedded:factrueval2016"
 
 // Files in a run directory.
 const (
@@ -105,6 +110,15 @@ func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {
 	}
 	if cfg.Threads > 0 {
 		kernels.SetThreads(cfg.Threads)
+	}
+	if cfg.Train == EmbeddedData {
+		// The demo corpus is written into the run directory (with its
+		// licence), so predictions and reports name files that persist.
+		tr, dev, test, err := defaultdata.Extract(filepath.Join(cfg.Out, "data"))
+		if err != nil {
+			return nil, err
+		}
+		cfg.Train, cfg.Dev, cfg.Test = tr, dev, test
 	}
 	mode, err := metrics.ParseMode(cfg.ScoreMode)
 	if err != nil {

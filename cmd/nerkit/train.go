@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/nerkit/nerkit/conll"
-	"github.com/nerkit/nerkit/defaultdata"
 	"github.com/nerkit/nerkit/train"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -63,16 +62,7 @@ Ctrl-C writes a checkpoint; --resume DIR continues exactly where it stopped.`,
 			resolved := train.Defaults()
 			if !flags.Changed("train") && configFile == "" {
 				// The embedded demo: FactRuEval-2016 with the scratch preset.
-				dir, err := os.MkdirTemp("", "nerkit-factrueval-")
-				if err != nil {
-					return err
-				}
-				defer os.RemoveAll(dir)
-				tr, dev, test, err := defaultdata.Extract(dir)
-				if err != nil {
-					return err
-				}
-				resolved.Train, resolved.Dev, resolved.Test = tr, dev, test
+				resolved.Train = train.EmbeddedData
 				resolved.Model = defaultScratchModel
 				resolved.Labels = "preset"
 				if flags.Changed("model") {

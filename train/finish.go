@@ -70,30 +70,11 @@ func WritePredictions(path string, f *conll.File, pred [][]string) error {
 type MetricsFile struct {
 	Config    Config                     `json:"config"`
 	Steps     []StepRecord               `json:"steps"`
-	Epochs    []jsonEpoch                `json:"epochs"`
+	Epochs    []EpochRecord              `json:"epochs"`
 	BestEpoch int                        `json:"best_epoch"`
 	Seconds   float64                    `json:"train_seconds"`
 	Eval      map[string]*metrics.Result `json:"eval"`
 	EvalLoss  map[string]float64         `json:"eval_loss"`
-}
-
-// jsonEpoch is EpochRecord with NaN written as null (JSON has no NaN).
-type jsonEpoch struct {
-	Epoch        int      `json:"epoch"`
-	TrainLoss    float64  `json:"train_loss"`
-	DevLoss      *float64 `json:"dev_loss"`
-	DevPrecision *float64 `json:"dev_precision"`
-	DevRecall    *float64 `json:"dev_recall"`
-	DevF1        *float64 `json:"dev_f1"`
-	Seconds      float64  `json:"seconds"`
-	TokensPerSec float64  `json:"train_tokens_per_s"`
-}
-
-func ptr(x float64) *float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
-	}
-	return &x
 }
 
 // WriteReports writes metrics.json, report.md, loss and confusion plots and
@@ -104,13 +85,12 @@ func WriteReports(dir string, cfg Config, splits []*Split, evals []*Evaluation, 
 	rep := report.Report{Title: "nerkit run " + filepath.Base(dir), Generated: time.Now()}
 	rep.Config = append(rep.Config, configTable(cfg)...)
 	if state != nil {
-		mf.Steps, mf.BestEpoch, mf.Seconds = state.Steps, state.BestEpoch, state.Seconds
+		mf.Steps, mf.Epochs, mf.BestEpoch, mf.Seconds = state.Steps, state.Epochs, state.BestEpoch, state.Seconds
 		for _, s := range state.Steps {
 			run.Steps = append(run.Steps, report.StepLoss{Step: s.Step, Loss: s.Loss})
 		}
 		for _, e := range state.Epochs {
 			run.Epochs = append(run.Epochs, report.EpochLoss{Epoch: e.Epoch, Train: e.TrainLoss, Dev: e.DevLoss})
-			mf.Epochs = append(mf.Epochs, jsonEpoch{e.Epoch, e.TrainLoss, ptr(e.DevLoss), ptr(e.DevPrecision), ptr(e.DevRecall), ptr(e.DevF1), e.Seconds, e.TokensPerSec})
 		}
 		rep.Timing = append(rep.Timing, report.Timing{Stage: "training", Duration: time.Duration(state.Seconds * float64(time.Second)), Items: len(state.Steps), Unit: "steps"})
 	}

@@ -268,3 +268,26 @@ func TestKillDuringCheckpointWrites(t *testing.T) {
 		t.Fatal("no checkpoint was ever written before a kill")
 	}
 }
+
+// TestTrainWithoutDev: no dev file means no per-epoch evaluation; the last
+// epoch is kept, and the state (with no dev figures) still saves and resumes.
+func TestTrainWithoutDev(t *testing.T) {
+	data := smallData(t, 30, 10)
+	out := filepath.Join(t.TempDir(), "run")
+	mustRun(t, "train", "--model", "scratch:tiny", "--vocab", filepath.Join(data, "vocab.txt"),
+		"--train", filepath.Join(data, "train.txt"), "--epochs", "2", "--out", out)
+	var m metricsJSON
+	b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Epochs) != 2 || m.Epochs[1].DevLoss != nil || m.BestEpoch != 2 {
+		t.Fatalf("epochs %+v, best %d", m.Epochs, m.BestEpoch)
+	}
+	if _, err := os.Stat(filepath.Join(out, "model", "model.safetensors")); err != nil {
+		t.Fatal(err)
+	}
+}

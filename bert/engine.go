@@ -27,12 +27,18 @@
 // runs them layer by layer (Model.Forward, Model.Backward, Model.Step);
 // params.go has the parameter table, arena.go the activation buffers,
 // load.go checkpoint loading, state.go optimiser state for resuming,
-// dropout.go the counter-based dropout, mathf.go float32 exp/erf, and
-// parallel.go the allocation-free worker pool.
+// dropout.go the counter-based dropout, mathf.go float32 exp/tanh, and
+// parallel.go the allocation-free worker pool. The hot element-wise loops
+// (erf GELU and its derivative, softmax's exp, dropout masks, the AdamW
+// update) are package vecmath's vectorised kernels, whose lanes all do the
+// same operations, so no result depends on how work is split.
 //
 // In the spirit of llm.c, parameters and gradients each live in one flat
 // []float32 with a table from HF tensor names to offsets (Layout), so AdamW
-// is one pass and saving is a copy per tensor. Activations live in an arena
+// is one pass and saving is a copy per tensor. The word-embedding table is
+// an optim sparse table: rows no batch has used yet get only the (exact)
+// weight-decay multiply, and the grad norm reads only the rows used since
+// ZeroGrad. Activations live in an arena
 // sized for the largest (batch, length) seen and reused, so the steady state
 // allocates nothing. Work is split into the same chunks for the same thread
 // count, every reduction runs in a fixed order, and dropout masks come from a

@@ -8,7 +8,7 @@ import (
 )
 
 // BenchmarkRead reads the Danish training file (84761 lines, 628 kB; see
-// bench-notes/conll.md) from memory.
+// BENCHMARKS.md, conll section) from memory.
 func BenchmarkRead(b *testing.B) {
 	data, err := os.ReadFile("../testdata/data/uner-da/da_ddt-ud-train.conll")
 	if err != nil {

@@ -73,7 +73,7 @@ func TestRealTokenizerEmptyWord(t *testing.T) {
 }
 
 // TestPaddingFactRuEvalTrain reports the padding ratio of each batch order
-// on the training set with the real tokenizer (bench-notes/dataset.md).
+// on the training set with the real tokenizer (BENCHMARKS.md, dataset section).
 func TestPaddingFactRuEvalTrain(t *testing.T) {
 	tok := mbert(t)
 	sentences := readConll(t, "../testdata/data/factrueval2016/train.txt")

@@ -271,16 +271,24 @@ func ReadSafetensors(path string) (map[string]Tensor, error) {
 // ReadSafetensorsFile is ReadSafetensors that also returns the header, so the
 // caller can see the metadata and the entries that were skipped.
 func ReadSafetensorsFile(path string) (*SafetensorsFile, error) {
+	return withFile(path, func(f *os.File, size int64) (*SafetensorsFile, error) {
+		return decodeFile(f, size, path)
+	})
+}
+
+// withFile opens path and hands the decoder the file and its size.
+func withFile[T any](path string, decode func(f *os.File, size int64) (T, error)) (T, error) {
+	var zero T
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	return decodeFile(f, st.Size(), path)
+	return decode(f, st.Size())
 }
 
 // DecodeSafetensors decodes an in-memory safetensors file. name is used in
@@ -295,17 +303,10 @@ func DecodeSafetensors(data []byte, name string) (map[string]Tensor, error) {
 
 // InspectSafetensors reads and validates only the header of a file.
 func InspectSafetensors(path string) (*SafetensorsHeader, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	h, _, err := readHeader(f, st.Size(), path)
-	return h, err
+	return withFile(path, func(f *os.File, size int64) (*SafetensorsHeader, error) {
+		h, _, err := readHeader(f, size, path)
+		return h, err
+	})
 }
 
 func decodeFile(r io.ReaderAt, size int64, file string) (*SafetensorsFile, error) {

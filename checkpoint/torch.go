@@ -50,16 +50,9 @@ func ReadTorchBin(path string) (map[string]Tensor, error) {
 
 // ReadTorchBinFile is ReadTorchBin that also reports skipped entries.
 func ReadTorchBinFile(path string) (*TorchFile, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	return decodeTorch(f, st.Size(), path)
+	return withFile(path, func(f *os.File, size int64) (*TorchFile, error) {
+		return decodeTorch(f, size, path)
+	})
 }
 
 // DecodeTorchBin is the in-memory form of ReadTorchBinFile; name is used in

@@ -41,7 +41,7 @@ func checkColumns(sents []Sentence, preds [][]string) (gold bool, err error) {
 // Columns are separated by a space, unless some word contains ASCII
 // whitespace (possible when it came from a tab-separated file): then every
 // column is separated by a tab, which Read understands and conlleval.pl
-// reads with -d '\t'. Words containing a tab or a newline cannot be written.
+// reads with -d '\t' (a file of words only then ends each line with a tab). Words containing a tab or a newline cannot be written.
 // Sentences Read returns (token in column 1) read back identically, FuzzRead
 // checks; only a first word starting with U+FEFF loses it, as a BOM.
 func WriteCoNLL(w io.Writer, sents []Sentence, preds [][]string, scheme Scheme) error {
@@ -78,6 +78,11 @@ func WriteCoNLL(w io.Writer, sents []Sentence, preds [][]string, scheme Scheme) 
 			if p != nil {
 				bw.WriteString(sep)
 				bw.WriteString(p[j])
+			}
+			if g == nil && p == nil && sep == "\t" {
+				// A lone column holding spaces needs a tab to mark the file
+				// as tab-separated; Read drops the empty trailing column.
+				bw.WriteByte('\t')
 			}
 			bw.WriteByte('\n')
 		}

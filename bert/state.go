@@ -2,6 +2,7 @@ package bert
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/nerkit/nerkit/checkpoint"
 )
@@ -46,7 +47,7 @@ func (m *Model) SetTrainState(s TrainState) error {
 			if !ok {
 				return fmt.Errorf("bert: training state lacks %s%s", mv.prefix, p.Name)
 			}
-			if !equalShape(t.Shape, p.Shape) || len(t.Data) != p.Size {
+			if !slices.Equal(t.Shape, p.Shape) || len(t.Data) != p.Size {
 				return fmt.Errorf("bert: training state %s%s has shape %v, want %v", mv.prefix, p.Name, t.Shape, p.Shape)
 			}
 			copy(mv.dst[p.Offset:p.Offset+p.Size], t.Data)
@@ -55,16 +56,4 @@ func (m *Model) SetTrainState(s TrainState) error {
 	opt.SetSteps(s.Steps)
 	m.calls = s.DropoutCalls
 	return nil
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

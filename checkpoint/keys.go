@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -179,7 +180,7 @@ func MatchKeys(expected map[string][]int, loaded map[string]Tensor) (map[string]
 			continue
 		}
 		t := loaded[orig]
-		if !equalShape(t.Shape, want) {
+		if !slices.Equal(t.Shape, want) {
 			r.Mismatched = append(r.Mismatched, ShapeMismatch{Name: target, Expected: want, Got: t.Shape})
 			out[target] = Tensor{} // claimed, so it is not also reported missing
 			continue
@@ -200,16 +201,4 @@ func MatchKeys(expected map[string][]int, loaded map[string]Tensor) (map[string]
 	}
 	sort.Strings(r.Missing)
 	return out, r
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -47,11 +47,15 @@ type Config struct {
 	Stride         int     `yaml:"stride" json:"stride"`
 	LabelAllTokens bool    `yaml:"label_all_tokens" json:"label_all_tokens"`
 	GroupByLength  bool    `yaml:"group_by_length" json:"group_by_length"`
-	Metric         string  `yaml:"metric" json:"metric"` // f1 | precision | recall | loss
-	Patience       int     `yaml:"patience" json:"patience"`
-	Threads        int     `yaml:"threads" json:"threads"`
-	ScoreMode      string  `yaml:"score_mode" json:"score_mode"` // conlleval | strict
-	MaxSteps       int     `yaml:"max_steps" json:"max_steps"`   // stop early after this many optimizer steps (0: no limit)
+	// Dropout sets hidden_dropout_prob and attention_probs_dropout_prob
+	// (and so the classifier's, unless the model sets classifier_dropout).
+	// Unset: the model's own config; scratch presets bring theirs.
+	Dropout   *float64 `yaml:"dropout,omitempty" json:"dropout,omitempty"`
+	Metric    string   `yaml:"metric" json:"metric"` // f1 | precision | recall | loss
+	Patience  int      `yaml:"patience" json:"patience"`
+	Threads   int      `yaml:"threads" json:"threads"`
+	ScoreMode string   `yaml:"score_mode" json:"score_mode"` // conlleval | strict
+	MaxSteps  int      `yaml:"max_steps" json:"max_steps"`   // stop early after this many optimizer steps (0: no limit)
 
 	Out       string `yaml:"out" json:"out"`
 	Overwrite bool   `yaml:"overwrite" json:"overwrite"`
@@ -113,6 +117,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("learning rate must be positive (got %v)", c.LR)
 	case c.WarmupRatio < 0 || c.WarmupRatio > 1:
 		return fmt.Errorf("warmup ratio must be in [0,1] (got %v)", c.WarmupRatio)
+	case c.Dropout != nil && (*c.Dropout < 0 || *c.Dropout >= 1):
+		return fmt.Errorf("dropout must be in [0,1) (got %v)", *c.Dropout)
 	case c.MaxLength < 8:
 		return fmt.Errorf("max length must be at least 8 (got %d)", c.MaxLength)
 	case c.Stride >= c.MaxLength-2:

@@ -94,3 +94,44 @@ func TestEpochRecordJSONKeepsNaNAsNull(t *testing.T) {
 		t.Fatalf("%+v %v", back, err)
 	}
 }
+
+func TestPresetApplyAndDropout(t *testing.T) {
+	p, _, _ := LookupPreset("scratch:small")
+	c := Defaults()
+	c.Train = "x"
+	p.Apply(&c)
+	if c.LR != p.LR || c.Epochs != p.Epochs || !c.LabelAllTokens || !c.GroupByLength || c.Dropout == nil || *c.Dropout != p.Dropout {
+		t.Fatalf("preset not applied: %+v", c)
+	}
+	// The dropout reaches the model config (and so the saved config.json).
+	d := 0.25
+	c.Dropout = &d
+	mc := p.ScratchConfig(100)
+	c.applyDropout(mc)
+	if mc.HiddenDropoutProb != 0.25 || mc.AttentionProbsDropoutProb != 0.25 {
+		t.Fatalf("dropout not applied: %+v", mc)
+	}
+	// Unset leaves the model's own values alone.
+	c.Dropout = nil
+	mc = p.ScratchConfig(100)
+	c.applyDropout(mc)
+	if mc.HiddenDropoutProb != 0.1 {
+		t.Fatalf("unset dropout changed the model: %v", mc.HiddenDropoutProb)
+	}
+	// It round-trips through config.yaml, and out-of-range values are refused.
+	c.Dropout = &d
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := c.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadConfigFile(path, Defaults())
+	if err != nil || back.Dropout == nil || *back.Dropout != 0.25 {
+		t.Fatalf("round trip: %+v %v", back.Dropout, err)
+	}
+	for _, bad := range []float64{-0.1, 1} {
+		c.Dropout = &bad
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "dropout") {
+			t.Fatalf("dropout %v accepted: %v", bad, err)
+		}
+	}
+}

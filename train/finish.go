@@ -165,6 +165,9 @@ func configTable(cfg Config) []report.KeyValue {
 		"group by length": fmt.Sprint(cfg.GroupByLength), "metric": cfg.Metric, "patience": fmt.Sprint(cfg.Patience),
 		"threads": fmt.Sprint(cfg.Threads), "scoring": cfg.ScoreMode, "labels": cfg.Labels,
 	}
+	if cfg.Dropout != nil {
+		kv["dropout"] = fmt.Sprint(*cfg.Dropout)
+	}
 	keys := make([]string, 0, len(kv))
 	for k := range kv {
 		keys = append(keys, k)

@@ -95,6 +95,7 @@ func loadForTraining(ctx context.Context, cfg *Config, labelsFor func(modelLabel
 			return nil, err
 		}
 		mc := preset.ScratchConfig(tok.VocabSize())
+		cfg.applyDropout(mc)
 		mc.SetLabels(labels.Labels())
 		m, err := bert.New(mc, labels.Len(), cfg.Seed)
 		if err != nil {
@@ -133,6 +134,7 @@ func loadForTraining(ctx context.Context, cfg *Config, labelsFor func(modelLabel
 			notes = append(notes, fmt.Sprintf("the checkpoint's labels (%s) differ from the run's (%s)", modelLabels, labels))
 		}
 	}
+	cfg.applyDropout(mc)
 	mc.SetLabels(labels.Labels())
 	m, rep, err := bert.FromTensors(mc, tensors, labels.Len(), cfg.Seed)
 	if err != nil {
@@ -193,5 +195,15 @@ func IsInterrupted(err error) bool { return errors.Is(err, errInterrupted) }
 func logf(w io.Writer, format string, args ...any) {
 	if w != nil {
 		fmt.Fprintf(w, format+"\n", args...)
+	}
+}
+
+// applyDropout puts --dropout into the model config, as transformers'
+// from_pretrained(hidden_dropout_prob=…, attention_probs_dropout_prob=…)
+// would; the saved config.json then records it.
+func (c *Config) applyDropout(mc *checkpoint.Config) {
+	if c.Dropout != nil {
+		mc.HiddenDropoutProb = *c.Dropout
+		mc.AttentionProbsDropoutProb = *c.Dropout
 	}
 }

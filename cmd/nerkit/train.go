@@ -24,6 +24,7 @@ func init() {
 	cfg := train.Defaults()
 	var format conll.Options
 	var configFile, resume string
+	var dropout float64
 	cmd := &cobra.Command{
 		Use:   "train [flags]",
 		Short: "Fine-tune a BERT token classifier on CoNLL files (no flags: the embedded FactRuEval-2016 demo)",
@@ -82,7 +83,7 @@ Ctrl-C writes a checkpoint; --resume DIR continues exactly where it stopped.`,
 			if p, ok, err := train.LookupPreset(resolved.Model); err != nil {
 				return err
 			} else if ok {
-				resolved.LR, resolved.WarmupRatio, resolved.Epochs, resolved.MaxLength, resolved.GroupByLength = p.LR, p.WarmupRatio, p.Epochs, p.MaxLength, p.GroupByLength
+				p.Apply(&resolved)
 				if configFile != "" {
 					// The config file outranks the preset's defaults.
 					if resolved, err = train.LoadConfigFile(configFile, resolved); err != nil {
@@ -91,6 +92,7 @@ Ctrl-C writes a checkpoint; --resume DIR continues exactly where it stopped.`,
 				}
 			}
 			// Explicit flags outrank everything.
+			cfg.Dropout = &dropout
 			flags.Visit(func(f *pflag.Flag) { applyFlag(&resolved, &cfg, &format, f.Name) })
 			return runTraining(ctx, cmd, resolved, false)
 		},
@@ -122,6 +124,7 @@ Ctrl-C writes a checkpoint; --resume DIR continues exactly where it stopped.`,
 	f.IntVar(&cfg.Stride, "stride", cfg.Stride, "overlap in sub-tokens between windows of a long sentence (0: 128, at most half a window; negative: none)")
 	f.BoolVar(&cfg.LabelAllTokens, "label-all-tokens", false, "train on every sub-token (B-X becomes I-X on continuations), not only the first of each word")
 	f.BoolVar(&cfg.GroupByLength, "group-by-length", false, "batch sentences of similar length together (less padding)")
+	f.Float64Var(&dropout, "dropout", 0.1, "hidden and attention dropout probability (unset: the model's config; presets bring theirs)")
 	f.StringVar(&cfg.Metric, "metric", cfg.Metric, "dev metric that picks the best checkpoint: f1, precision, recall or loss")
 	f.IntVar(&cfg.Patience, "patience", 0, "stop after this many epochs without dev improvement (0: never)")
 	f.IntVar(&cfg.Threads, "threads", 0, "CPU threads (0: all cores)")
@@ -188,6 +191,9 @@ func applyFlag(dst, src *train.Config, format *conll.Options, name string) {
 		dst.LabelAllTokens = src.LabelAllTokens
 	case "group-by-length":
 		dst.GroupByLength = src.GroupByLength
+	case "dropout":
+		d := *src.Dropout
+		dst.Dropout = &d
 	case "metric":
 		dst.Metric = src.Metric
 	case "patience":

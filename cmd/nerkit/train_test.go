@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nerkit/nerkit/checkpoint"
+	"go.yaml.in/yaml/v3"
 )
 
 type metricsJSON struct {
@@ -289,5 +290,44 @@ func TestTrainWithoutDev(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "model", "model.safetensors")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A preset's settings reach the run; explicit flags outrank them; --dropout
+// reaches the saved model's config.json as transformers reads it.
+func TestPresetDefaultsAndOverrides(t *testing.T) {
+	data := smallData(t, 20, 5)
+	base := []string{"train", "--model", "scratch:tiny", "--vocab", filepath.Join(data, "vocab.txt"),
+		"--train", filepath.Join(data, "train.txt"), "--max-steps", "1", "--threads", "1"}
+	read := func(out string) (cfg map[string]any, model map[string]any) {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(out, "config.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(b, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		b, err = os.ReadFile(filepath.Join(out, "model", "config.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &model); err != nil {
+			t.Fatal(err)
+		}
+		return cfg, model
+	}
+	preset := filepath.Join(t.TempDir(), "preset")
+	mustRun(t, append(base, "--out", preset)...)
+	cfg, model := read(preset)
+	if cfg["label_all_tokens"] != true || cfg["group_by_length"] != true || cfg["dropout"] != 0.1 || cfg["lr"] != 1e-3 || model["hidden_dropout_prob"] != 0.1 {
+		t.Fatalf("preset defaults missing: config.yaml %v, config.json dropout %v", cfg, model["hidden_dropout_prob"])
+	}
+	flags := filepath.Join(t.TempDir(), "flags")
+	mustRun(t, append(base, "--out", flags, "--label-all-tokens=false", "--dropout", "0.3", "--lr", "2e-4")...)
+	cfg, model = read(flags)
+	if cfg["label_all_tokens"] != false || cfg["dropout"] != 0.3 || cfg["lr"] != 2e-4 ||
+		model["hidden_dropout_prob"] != 0.3 || model["attention_probs_dropout_prob"] != 0.3 {
+		t.Fatalf("flags did not override the preset: config.yaml %v, config.json %v", cfg, model)
 	}
 }

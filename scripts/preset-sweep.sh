@@ -10,6 +10,7 @@
 # SETTINGS: one run per line, "name flags…" (e.g. "drop2-s1 --dropout 0.2
 # --seed 1"); blank lines and # comments are skipped.
 set -euo pipefail
+command -v jq >/dev/null || { echo "preset-sweep.sh needs jq for its table (apt-get install -y jq)" >&2; exit 1; }
 settings=$1 out=$2 parallel=${3:-$(nproc)} nerkit=${4:-./nerkit}
 mkdir -p "$out"
 grep -v '^\s*\(#\|$\)' "$settings" | while read -r name flags; do

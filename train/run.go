@@ -295,7 +295,7 @@ func prepareRunDir(dir string, overwrite, resume bool) error {
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cannot create run directory: %w", err)
+		return fmt.Errorf("cannot create run directory %s: %w", dir, err)
 	}
 	probe := filepath.Join(dir, ".write-test")
 	if err := os.WriteFile(probe, nil, 0o644); err != nil {

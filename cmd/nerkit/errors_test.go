@@ -29,6 +29,10 @@ func TestBadInputGivesOneLineErrors(t *testing.T) {
 	os.WriteFile(filepath.Join(noWeights, "config.json"), []byte(`{"model_type":"bert","vocab_size":10,"hidden_size":4,"num_hidden_layers":1,"num_attention_heads":1,"intermediate_size":4,"max_position_embeddings":8,"type_vocab_size":2}`), 0o644)
 	roDir := filepath.Join(tmp, "readonly")
 	os.MkdirAll(roDir, 0o555)
+	// An output path under a regular file cannot be created even by root,
+	// so this case runs in CI (which runs as root) where the 0o555
+	// directory does not stop anyone.
+	notADir := write("plainfile", "x")
 
 	base := func(out string, extra ...string) []string {
 		return trainArgs(data, out, append([]string{"--epochs", "1"}, extra...)...)
@@ -52,6 +56,8 @@ func TestBadInputGivesOneLineErrors(t *testing.T) {
 		{"score missing file", []string{"score", filepath.Join(tmp, "absent.conll")}, "absent.conll"},
 		{"stats bad tag", []string{"stats", badTag}, "badtag.txt:1"},
 		{"resume without checkpoint", []string{"train", "--resume", filepath.Join(tmp, "o1")}, "o1"},
+		{"unwritable train output", base(filepath.Join(notADir, "run")), "plainfile"},
+		{"unwritable eval output", []string{"eval", "--model", noWeights, "--data", filepath.Join(data, "dev.txt"), "--out", filepath.Join(notADir, "e")}, "plainfile"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere
 		cases = append(cases, struct {

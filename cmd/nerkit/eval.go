@@ -39,7 +39,7 @@ metrics.json, confusion matrices (PNG and SVG), predictions-NAME.conll
 				return fmt.Errorf("output directory %s already exists and is not empty: pass --overwrite or choose another --out", out)
 			}
 			if err := os.MkdirAll(out, 0o755); err != nil {
-				return err
+				return fmt.Errorf("cannot create output directory %s: %w", out, err)
 			}
 			ctx := cmd.Context()
 			ld, err := train.LoadForInference(ctx, model, threads)

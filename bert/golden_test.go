@@ -114,7 +114,7 @@ func TestGoldenStep(t *testing.T) {
 		t.Errorf("grad norm %v, want %v", norm, g.GradNorm)
 	}
 	for _, p := range m.infos {
-		check("step1."+p.Name, m.params[p.Offset:p.Offset+p.Size], tolParam)
+		check("step1."+p.Name, m.Params()[p.Offset:p.Offset+p.Size], tolParam)
 	}
 
 	m.ZeroGrad()
@@ -133,6 +133,6 @@ func TestGoldenStep(t *testing.T) {
 		t.Errorf("grad norm 2 %v, want %v", norm2, g.GradNorm2)
 	}
 	for _, p := range m.infos {
-		check("step2."+p.Name, m.params[p.Offset:p.Offset+p.Size], tolParam)
+		check("step2."+p.Name, m.Params()[p.Offset:p.Offset+p.Size], tolParam)
 	}
 }

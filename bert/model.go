@@ -184,8 +184,10 @@ func hasSuffix(s, suffix string) bool {
 // InferenceCopy returns a model that shares m's parameters (read-only) but
 // has its own activations and threads, so several goroutines can run
 // inference concurrently, one copy each. It cannot train; parameter updates
-// on m are seen by the copy, so do not run both at once.
+// on m are seen by the copy, so do not run both at once (take copies after
+// training: deferred decay applied by later Steps is not seen).
 func (m *Model) InferenceCopy() *Model {
+	m.flushDecay()
 	c := &Model{
 		cfg: m.cfg, numLabels: m.numLabels,
 		h: m.h, heads: m.heads, headDim: m.headDim, inter: m.inter, layers: m.layers,
@@ -206,8 +208,22 @@ func (m *Model) NumLabels() int { return m.numLabels }
 // Layout returns the parameter table: every HF tensor's place in Params.
 func (m *Model) Layout() []ParamInfo { return m.infos }
 
-// Params returns the flat parameter vector (shared, not a copy).
-func (m *Model) Params() []float32 { return m.params }
+// Params returns the flat parameter vector (shared, not a copy), brought up
+// to date: any deferred weight decay is applied first (see optim.AdamW).
+func (m *Model) Params() []float32 {
+	m.flushDecay()
+	return m.params
+}
+
+// flushDecay applies the optimiser's deferred weight decay of unused
+// embedding rows, so that the whole parameter vector is current. Everything
+// that reads or writes the parameters other than Forward (which brings the
+// rows of its batch up to date) calls it first.
+func (m *Model) flushDecay() {
+	if m.opt != nil {
+		m.opt.Flush(m.params)
+	}
+}
 
 // Grads returns the flat gradient vector, aligned with Params.
 func (m *Model) Grads() []float32 { return m.grads }
@@ -221,6 +237,7 @@ func (m *Model) SetThreads(n int) {
 // Tensors returns views of the parameters under their HF names; they change
 // with the next Step.
 func (m *Model) Tensors() map[string]checkpoint.Tensor {
+	m.flushDecay()
 	out := make(map[string]checkpoint.Tensor, len(m.infos))
 	for _, p := range m.infos {
 		out[p.Name] = checkpoint.Tensor{Shape: append([]int(nil), p.Shape...), Data: m.params[p.Offset : p.Offset+p.Size : p.Offset+p.Size]}
@@ -329,6 +346,9 @@ func (m *Model) Forward(b *dataset.Batch, train bool) (float32, error) {
 	N, H, C := b.Size*b.Len, m.h, m.numLabels
 	a := &m.a
 
+	if m.opt != nil { // the batch's embedding rows must hold their current values
+		m.opt.Materialize(m.params, a.ids[:N])
+	}
 	m.t.emb = embeddingsTask{
 		ids: a.ids, types: a.types, word: m.w.wordEmb, pos: m.w.posEmb, typ: m.w.typeEmb,
 		x: a.embX, out: a.hidden[0], gamma: m.w.embLNGamma, beta: m.w.embLNBeta,
@@ -563,6 +583,7 @@ func (m *Model) ZeroGrad() {
 // SetOptimizer configures AdamW (default: optim.DefaultAdamW) and resets its
 // state. Weight decay applies as in HF Trainer: not to biases and LayerNorm.
 func (m *Model) SetOptimizer(cfg optim.AdamWConfig) {
+	m.flushDecay()
 	m.optCfg = cfg
 	m.opt = nil
 }
@@ -600,7 +621,7 @@ func (m *Model) Step(lr, maxGradNorm float64) float64 {
 	// Only the word-embedding rows used since ZeroGrad have a gradient.
 	slices.Sort(m.touched)
 	opt := m.Optimizer()
-	opt.MarkRows(m.touched)
+	opt.MarkRows(m.params, m.touched)
 	norm := opt.GradNorm(m.grads, m.touched)
 	opt.StepScaled(m.params, m.grads, lr, optim.ClipScale(norm, maxGradNorm))
 	return norm

@@ -64,7 +64,7 @@ func TestGoldenRun20(t *testing.T) {
 		if !ok {
 			t.Fatalf("final checkpoint lacks %s", p.Name)
 		}
-		if e := relErr(m.params[p.Offset:p.Offset+p.Size], want.Data); e > tolParam {
+		if e := relErr(m.Params()[p.Offset:p.Offset+p.Size], want.Data); e > tolParam {
 			t.Errorf("final %s: relative error %.3g > %g", p.Name, e, tolParam)
 		} else if testing.Verbose() {
 			t.Logf("final %s: relative error %.3g", p.Name, e)

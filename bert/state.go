@@ -35,6 +35,7 @@ func (m *Model) TrainState() TrainState {
 // SetTrainState restores a state saved from a model of the same shape. The
 // optimiser keeps the hyperparameters set with SetOptimizer.
 func (m *Model) SetTrainState(s TrainState) error {
+	m.flushDecay()
 	m.opt = nil
 	opt := m.Optimizer()
 	expAvg, expAvgSq := opt.Moments()

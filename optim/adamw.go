@@ -65,6 +65,19 @@ func HFDecays(name string) bool {
 // keeps a per-row "dirty" bit (set by MarkRows, never cleared; recomputed
 // from the moments after they were handed out by Moments) and gives clean
 // rows only the decay multiply, bit-identical to the dense update.
+//
+// # Deferred decay of clean rows
+//
+// Even that multiply is a pass over most of the table every step (30 M
+// elements for mBERT's vocabulary at width 256), bound by memory. So a
+// clean row's decay factors are logged instead, and applied later, in the
+// same order, one float32 multiply each — the same operations as the dense
+// update, so the same bits — when the row is next needed: Materialize
+// (before a forward reads the rows of a batch), MarkRows (before its first
+// full update) and Flush (before anyone reads or writes the whole vector).
+// Until then the clean rows of params lag behind; the model behind the
+// optimiser must call those three at those moments. The log is flushed when
+// it reaches maxPending steps, which bounds its size and the catch-up work.
 type AdamW struct {
 	cfg   AdamWConfig
 	spans []Span
@@ -75,6 +88,11 @@ type AdamW struct {
 	hasTable   bool
 	dirty      []bool // per table row: m or v may be non-zero
 	dirtyStale bool   // the moments were handed out: recompute dirty
+
+	pending []float32 // decay factors of past steps not yet applied to clean rows, oldest first
+	from    []int32   // per clean table row: pending[from[r]:] is still to be applied
+	flushFn func(lo, hi int)
+	flushP  []float32
 
 	u       update           // the running step's scalars and vectors
 	seg     segment          // the segment being updated
@@ -145,24 +163,87 @@ func (o *AdamW) SetSparseTable(t Table) error {
 	if !inside {
 		return fmt.Errorf("optim: sparse table [%d, %d) is not inside one parameter span", t.Offset, t.end())
 	}
+	if o.hasTable {
+		return fmt.Errorf("optim: a sparse table is already set")
+	}
 	o.table, o.hasTable = t, true
 	o.dirty = make([]bool, t.Rows)
 	o.dirtyStale = true
+	o.pending = make([]float32, 0, maxPending)
+	o.from = make([]int32, t.Rows)
+	o.flushFn = o.flushRows
 	return nil
 }
 
+// maxPending is how many steps of clean-row decay may wait before Step
+// flushes them: a row is then at most this many multiplies behind.
+const maxPending = 1024
+
 // MarkRows records that the given table rows (may) have a non-zero gradient
-// for the next Step; a marked row stays on the dense path for good.
-func (o *AdamW) MarkRows(rows []int32) {
+// for the next Step; a marked row stays on the dense path for good. A row
+// marked for the first time gets its deferred decay first.
+func (o *AdamW) MarkRows(params []float32, rows []int32) {
 	for _, r := range rows {
-		o.dirty[r] = true
+		if !o.dirty[r] {
+			o.catchUp(params, int(r))
+			o.dirty[r] = true
+		}
 	}
 }
 
+// Materialize applies the deferred decay to the given table rows (repeats
+// allowed), so that they hold the values the dense update would have given.
+// Call it before a forward pass reads them.
+func (o *AdamW) Materialize(params []float32, rows []int32) {
+	if !o.hasTable || len(o.pending) == 0 {
+		return
+	}
+	for _, r := range rows {
+		if !o.dirty[r] {
+			o.catchUp(params, int(r))
+		}
+	}
+}
+
+// Flush applies all deferred decay, so that params is exactly what the dense
+// update would have made it. Call it before reading or writing params other
+// than through a forward pass.
+func (o *AdamW) Flush(params []float32) {
+	if !o.hasTable || len(o.pending) == 0 {
+		return
+	}
+	o.flushP = params
+	o.pool.run(o.table.Rows, o.flushFn)
+	o.flushP = nil
+	o.pending = o.pending[:0]
+	clear(o.from)
+}
+
+// flushRows catches up the clean rows among [lo, hi).
+func (o *AdamW) flushRows(lo, hi int) {
+	for r := lo; r < hi; r++ {
+		if !o.dirty[r] {
+			o.catchUp(o.flushP, r)
+		}
+	}
+}
+
+// catchUp applies to clean row r the logged decay factors it has not had,
+// in order: the same float32 multiplies as one per step.
+func (o *AdamW) catchUp(params []float32, r int) {
+	f := int(o.from[r])
+	if f >= len(o.pending) {
+		return
+	}
+	t := o.table
+	vecmath.ScaleSeq(params[t.Offset+r*t.Width:t.Offset+(r+1)*t.Width], o.pending[f:])
+	o.from[r] = int32(len(o.pending))
+}
+
 // syncDirty adds to the dirty bits the rows whose moments are not all +0
-// (bitwise: a −0 would not survive the dense update). A marked row stays
-// dirty: the full update is exact for any row.
-func (o *AdamW) syncDirty() {
+// (bitwise: a −0 would not survive the dense update), catching them up
+// first. A marked row stays dirty: the full update is exact for any row.
+func (o *AdamW) syncDirty(params []float32) {
 	t := o.table
 	for r := range t.Rows {
 		if o.dirty[r] {
@@ -175,6 +256,9 @@ func (o *AdamW) syncDirty() {
 				d = true
 				break
 			}
+		}
+		if d {
+			o.catchUp(params, r)
 		}
 		o.dirty[r] = d
 	}
@@ -228,14 +312,20 @@ func (o *AdamW) StepScaled(params, grads []float32, lr float64, gradScale float3
 		params: params, grads: grads, m: o.m, v: o.v,
 	}
 	sparse := o.hasTable && o.u.cleanIsDecayOnly()
+	if !sparse || len(o.pending) == maxPending {
+		o.Flush(params)
+	}
 	if sparse && o.dirtyStale {
-		o.syncDirty()
+		o.syncDirty(params)
 	}
 	for _, s := range o.spans {
 		lo, hi := s.Offset, s.Offset+s.Size
 		if sparse && o.table.Offset >= lo && o.table.end() <= hi {
 			o.runSegmentParallel(segment{lo, o.table.Offset, s.Decay, false})
 			o.runSegmentParallel(segment{o.table.Offset, o.table.end(), s.Decay, true})
+			if o.u.useDecay && o.u.decay != 1 { // x·1 is exact: nothing to defer
+				o.pending = append(o.pending, o.u.decay)
+			}
 			o.runSegmentParallel(segment{o.table.end(), hi, s.Decay, false})
 			continue
 		}
@@ -271,25 +361,10 @@ func (o *AdamW) runSegment(lo, hi int) {
 		return
 	}
 	t := o.table
-	scaleClean := o.u.useDecay && o.u.decay != 1 // x·1 is exact
-	for r := lo; r < hi; {
+	for r := lo; r < hi; r++ {
 		if o.dirty[r] {
 			o.u.run(t.Offset+r*t.Width, t.Offset+(r+1)*t.Width)
-			r++
-			continue
 		}
-		end := r + 1
-		for end < hi && !o.dirty[end] {
-			end++
-		}
-		if scaleClean {
-			p := o.u.params[t.Offset+r*t.Width : t.Offset+end*t.Width]
-			decay := o.u.decay
-			for i := range p {
-				p[i] *= decay
-			}
-		}
-		r = end
 	}
 }
 

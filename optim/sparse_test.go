@@ -63,15 +63,37 @@ func TestSparseTableMatchesDense(t *testing.T) {
 			if math.Float64bits(nDense) != math.Float64bits(nSparse) {
 				t.Fatalf("wd %v step %d: norm %v sparse, %v dense", wd, step, nSparse, nDense)
 			}
+			// A forward reads the batch's rows (and an evaluation others):
+			// once materialised they must hold the dense values.
+			read := append(slices.Clone(touched), int32(rng.IntN(rows)), int32(rng.IntN(rows)))
+			sparse.Materialize(pSparse, read)
+			for _, r := range read {
+				lo, hi := prefix+int(r)*width, prefix+int(r+1)*width
+				compareBits(t, "materialised row", step, pDense[lo:hi], pSparse[lo:hi])
+			}
 			scale := ClipScale(nDense, 50)
 			dense.StepScaled(pDense, grads, 1e-3, scale)
-			sparse.MarkRows(touched)
+			sparse.MarkRows(pSparse, touched)
 			sparse.StepScaled(pSparse, grads, 1e-3, scale)
-			compareBits(t, "params", step, pDense, pSparse)
+			// Outside the table and on the marked rows the values are
+			// current at once; the other rows after a Flush.
+			compareBits(t, "params before the table", step, pDense[:prefix], pSparse[:prefix])
+			compareBits(t, "params after the table", step, pDense[prefix+rows*width:], pSparse[prefix+rows*width:])
+			for r := range rows {
+				if sparse.dirty[r] {
+					lo, hi := prefix+r*width, prefix+(r+1)*width
+					compareBits(t, "marked row", step, pDense[lo:hi], pSparse[lo:hi])
+				}
+			}
+			if step%3 == 2 || step == 7 {
+				sparse.Flush(pSparse)
+				compareBits(t, "params", step, pDense, pSparse)
+			}
 			compareBits(t, "exp_avg", step, dense.m, sparse.m)
 			compareBits(t, "exp_avg_sq", step, dense.v, sparse.v)
 
 			if step == 4 { // save and restore into a fresh optimiser
+				sparse.Flush(pSparse) // as the model does before it hands out or replaces state
 				restored, _ := NewAdamW(cfg, size, spans)
 				if err := restored.SetSparseTable(table); err != nil {
 					t.Fatal(err)
@@ -105,10 +127,14 @@ func TestSparseTableUntouchedRows(t *testing.T) {
 	}
 	p := []float32{1, 1, 1, 1, 1, 1, 1, 1}
 	g := []float32{0, 0, 1, 1, 0, 0, 0, 0}
-	o.MarkRows([]int32{1})
+	o.MarkRows(p, []int32{1})
 	o.Step(p, g, 0.1)
-	if p[0] != 0.95 || p[2] >= 0.95 || o.m[2] == 0 || o.m[0] != 0 {
-		t.Errorf("after one step: p %v m %v", p, o.m)
+	if p[0] != 1 || p[2] >= 0.95 || o.m[2] == 0 || o.m[0] != 0 {
+		t.Errorf("after one step (row 0's decay deferred): p %v m %v", p, o.m)
+	}
+	o.Flush(p)
+	if p[0] != 0.95 || p[1] != 0.95 || p[6] != 0.95 {
+		t.Errorf("after Flush: p %v", p)
 	}
 	if err := o.SetSparseTable(Table{Offset: 4, Rows: 2, Width: 4}); err == nil {
 		t.Error("table past the end accepted")
@@ -137,11 +163,56 @@ func TestStepAllocations(t *testing.T) {
 		grads[int(r)*width] = 1
 	}
 	step := func() {
-		o.MarkRows(touched)
+		o.MarkRows(params, touched)
 		o.StepScaled(params, grads, 1e-3, ClipScale(o.GradNorm(grads, touched), 1))
 	}
 	step()
 	if n := testing.AllocsPerRun(10, step); n != 0 {
 		t.Errorf("%v allocations per step", n)
 	}
+}
+
+// TestDeferredDecayLongRun: over more steps than the decay log holds, with
+// rows first used late, a changing learning rate, and a step whose scalars
+// force the dense path, the table equals the dense update bit for bit, and
+// the log never outgrows its bound.
+func TestDeferredDecayLongRun(t *testing.T) {
+	const rows, width = 40, 3
+	size := rows*width + 5
+	spans := []Span{{0, rows * width, true}, {rows * width, 5, false}}
+	cfg := AdamWConfig{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.1}
+	dense, _ := NewAdamW(cfg, size, spans)
+	sparse, _ := NewAdamW(cfg, size, spans)
+	if err := sparse.SetSparseTable(Table{Offset: 0, Rows: rows, Width: width}); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	pDense := make([]float32, size)
+	for i := range pDense {
+		pDense[i] = float32(rng.NormFloat64())
+	}
+	pSparse := slices.Clone(pDense)
+	grads := make([]float32, size)
+	for step := range 2*maxPending + 100 {
+		clear(grads)
+		var touched []int32
+		if step%97 == 0 { // now and then a row, a new one later on
+			touched = []int32{int32(step / 97 % rows)}
+			grads[int(touched[0])*width] = 0.5
+		}
+		grads[rows*width] = 1
+		lr := 1e-3 * (1 + float64(step%5))
+		if step == 1500 {
+			lr = -1e-3 // a negative rate makes clean rows take the dense path
+		}
+		sparse.Materialize(pSparse, touched)
+		dense.Step(pDense, grads, lr)
+		sparse.MarkRows(pSparse, touched)
+		sparse.Step(pSparse, grads, lr)
+		if len(sparse.pending) > maxPending {
+			t.Fatalf("step %d: %d factors pending", step, len(sparse.pending))
+		}
+	}
+	sparse.Flush(pSparse)
+	compareBits(t, "params", 0, pDense, pSparse)
 }

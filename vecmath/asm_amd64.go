@@ -22,3 +22,6 @@ func dropoutAVX512(dst, src *float32, n int, key, first uint64, p, scale float32
 
 //go:noescape
 func expShiftAVX2(dst, x *float32, n int, shift float32)
+
+//go:noescape
+func scaleSeqAVX2(p *float32, n int, f *float32, nf int)

@@ -59,6 +59,10 @@ func packAcrossRows(dst, src []float32, ld, r0, c0, width, kc, w int) {
 	for s := 0; s < width; s += w {
 		lanes := min(w, width-s)
 		d := dst[s*kc : s*kc+w*kc]
+		if lanes == 12 && w == 12 {
+			packAcross12(d, src, ld, (r0+s)*ld+c0, kc)
+			continue
+		}
 		i := 0
 		for ; i+4 <= lanes; i += 4 {
 			base := (r0+s+i)*ld + c0
@@ -89,4 +93,23 @@ func packAcrossRows(dst, src []float32, ld, r0, c0, width, kc, w int) {
 // alignedOffset reports x's first element's address modulo 64 bytes.
 func alignedOffset(x []float32) uintptr {
 	return uintptr(unsafe.Pointer(unsafe.SliceData(x))) % 64
+}
+
+// packAcross12 is packAcrossRows for one full panel of the 12-row AVX-512
+// kernel: twelve source rows read side by side, one 12-float group written
+// per k index.
+func packAcross12(d, src []float32, ld, base, kc int) {
+	x0, x1, x2, x3 := src[base:base+kc], src[base+ld:base+ld+kc], src[base+2*ld:base+2*ld+kc], src[base+3*ld:base+3*ld+kc]
+	x4, x5, x6, x7 := src[base+4*ld:base+4*ld+kc], src[base+5*ld:base+5*ld+kc], src[base+6*ld:base+6*ld+kc], src[base+7*ld:base+7*ld+kc]
+	x8, x9, x10, x11 := src[base+8*ld:base+8*ld+kc], src[base+9*ld:base+9*ld+kc], src[base+10*ld:base+10*ld+kc], src[base+11*ld:base+11*ld+kc]
+	n := len(x0)
+	x1, x2, x3, x4, x5, x6, x7 = x1[:n], x2[:n], x3[:n], x4[:n], x5[:n], x6[:n], x7[:n]
+	x8, x9, x10, x11 = x8[:n], x9[:n], x10[:n], x11[:n]
+	d = d[:12*n]
+	for p := range x0 {
+		q := (*[12]float32)(d[12*p : 12*p+12])
+		q[0], q[1], q[2], q[3] = x0[p], x1[p], x2[p], x3[p]
+		q[4], q[5], q[6], q[7] = x4[p], x5[p], x6[p], x7[p]
+		q[8], q[9], q[10], q[11] = x8[p], x9[p], x10[p], x11[p]
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nerkit/nerkit/internal/atomicfile"
+	"github.com/nerkit/nerkit/optim"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -40,7 +41,7 @@ type Config struct {
 	AdamBeta2      float64 `yaml:"adam_beta2" json:"adam_beta2"`
 	AdamEps        float64 `yaml:"adam_eps" json:"adam_eps"`
 	MaxGradNorm    float64 `yaml:"max_grad_norm" json:"max_grad_norm"`
-	Schedule       string  `yaml:"schedule" json:"schedule"` // linear | constant | constant_with_warmup
+	Schedule       string  `yaml:"schedule" json:"schedule"` // linear | cosine | constant | constant_with_warmup (HF's lr_scheduler_type)
 	WarmupRatio    float64 `yaml:"warmup_ratio" json:"warmup_ratio"`
 	Seed           int64   `yaml:"seed" json:"seed"`
 	MaxLength      int     `yaml:"max_length" json:"max_length"`
@@ -126,10 +127,8 @@ func (c *Config) Validate() error {
 	case c.Train == "":
 		return fmt.Errorf("no training file (--train)")
 	}
-	switch c.Schedule {
-	case "linear", "constant", "constant_with_warmup":
-	default:
-		return fmt.Errorf("unknown schedule %q (linear, constant, constant_with_warmup)", c.Schedule)
+	if _, err := optim.ParseSchedule(c.Schedule, 0, 1); err != nil {
+		return err
 	}
 	switch c.Metric {
 	case "f1", "precision", "recall", "loss":

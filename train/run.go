@@ -337,14 +337,11 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 		epochs = (r.totalSteps + r.stepsPerEpoch - 1) / r.stepsPerEpoch
 	}
 	warmup := int(math.Ceil(cfg.WarmupRatio * float64(r.totalSteps)))
-	switch cfg.Schedule {
-	case "constant":
-		r.schedule = optim.Constant{}
-	case "constant_with_warmup":
-		r.schedule = optim.ConstantWarmup{Warmup: warmup}
-	default:
-		r.schedule = optim.LinearWarmup{Warmup: warmup, Total: r.totalSteps}
+	sched, err := optim.ParseSchedule(cfg.Schedule, warmup, r.totalSteps)
+	if err != nil {
+		return nil, err // Validate has refused it already
 	}
+	r.schedule = sched
 	pad, total := 0, 0
 	if plan, err := r.plan(0); err == nil {
 		pad, total = dataset.Padding(r.train.Examples, plan)

@@ -117,7 +117,7 @@ Ctrl-C writes a checkpoint; --resume DIR continues exactly where it stopped.`,
 	f.Float64Var(&cfg.AdamBeta2, "adam-beta2", cfg.AdamBeta2, "AdamW beta2")
 	f.Float64Var(&cfg.AdamEps, "adam-eps", cfg.AdamEps, "AdamW epsilon")
 	f.Float64Var(&cfg.MaxGradNorm, "max-grad-norm", cfg.MaxGradNorm, "clip gradients to this global L2 norm (0: no clipping)")
-	f.StringVar(&cfg.Schedule, "schedule", cfg.Schedule, "learning-rate schedule: linear, constant or constant_with_warmup")
+	f.StringVar(&cfg.Schedule, "schedule", cfg.Schedule, "learning-rate schedule (HF's names): linear, cosine, constant or constant_with_warmup")
 	f.Float64Var(&cfg.WarmupRatio, "warmup-ratio", cfg.WarmupRatio, "fraction of the steps spent warming up")
 	f.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed for initialisation, shuffling and dropout")
 	f.IntVar(&cfg.MaxLength, "max-length", cfg.MaxLength, "sub-tokens per window including [CLS]/[SEP]; longer sentences are split into overlapping windows")

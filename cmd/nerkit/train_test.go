@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nerkit/nerkit/checkpoint"
+	"github.com/nerkit/nerkit/optim"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -329,5 +330,35 @@ func TestPresetDefaultsAndOverrides(t *testing.T) {
 	if cfg["label_all_tokens"] != false || cfg["dropout"] != 0.3 || cfg["lr"] != 2e-4 ||
 		model["hidden_dropout_prob"] != 0.3 || model["attention_probs_dropout_prob"] != 0.3 {
 		t.Fatalf("flags did not override the preset: config.yaml %v, config.json %v", cfg, model)
+	}
+}
+
+// --schedule cosine runs transformers' get_cosine_schedule_with_warmup: the
+// learning rate of every step in metrics.json is the schedule's, bit for bit.
+func TestCosineSchedule(t *testing.T) {
+	data := smallData(t, 24, 5)
+	out := filepath.Join(t.TempDir(), "run")
+	mustRun(t, "train", "--model", "scratch:tiny", "--vocab", filepath.Join(data, "vocab.txt"),
+		"--train", filepath.Join(data, "train.txt"), "--batch-size", "4", "--epochs", "1",
+		"--schedule", "cosine", "--warmup-ratio", "0.34", "--lr", "1e-3", "--threads", "1", "--out", out)
+	b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Steps []struct{ LR float64 } `json:"steps"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	// 24 sentences / 4 = 6 steps, warmup ceil(0.34·6) = 3.
+	want := optim.CosineWarmup{Warmup: 3, Total: 6, Cycles: 0.5}
+	if len(m.Steps) != 6 {
+		t.Fatalf("%d steps, want 6", len(m.Steps))
+	}
+	for i, s := range m.Steps {
+		if w := optim.LR(1e-3, want, i); s.LR != w {
+			t.Errorf("step %d: lr %v, want %v", i+1, s.LR, w)
+		}
 	}
 }

@@ -124,7 +124,7 @@ Ctrl-C writes a checkpoint; --resume DIR continues exactly where it stopped.`,
 	f.IntVar(&cfg.Stride, "stride", cfg.Stride, "overlap in sub-tokens between windows of a long sentence (0: 128, at most half a window; negative: none)")
 	f.BoolVar(&cfg.LabelAllTokens, "label-all-tokens", false, "train on every sub-token (B-X becomes I-X on continuations), not only the first of each word")
 	f.BoolVar(&cfg.GroupByLength, "group-by-length", false, "batch sentences of similar length together (less padding)")
-	f.Float64Var(&dropout, "dropout", 0.1, "hidden and attention dropout probability (unset: the model's config; presets bring theirs)")
+	f.Float64Var(&dropout, "dropout", 0, "hidden and attention dropout probability (unset: the model's config; presets bring theirs)")
 	f.StringVar(&cfg.Metric, "metric", cfg.Metric, "dev metric that picks the best checkpoint: f1, precision, recall or loss")
 	f.IntVar(&cfg.Patience, "patience", 0, "stop after this many epochs without dev improvement (0: never)")
 	f.IntVar(&cfg.Threads, "threads", 0, "CPU threads (0: all cores)")

@@ -1,43 +1,26 @@
 package wordpiece
 
 import (
-	"bufio"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nerkit/nerkit/conll"
 )
 
 const factRuEvalTrain = "../testdata/data/factrueval2016/train.txt"
 
-// readSentences reads the words (first column) of a CoNLL file, split on
-// blank lines, as tools/tokbench/bench.js does.
+// readSentences reads the words of a CoNLL file with the project's reader
+// (for these files the same words tools/tokbench/bench.js splits out).
 func readSentences(tb testing.TB, path string) [][]string {
 	tb.Helper()
-	f, err := os.Open(path)
+	f, err := conll.ReadFile(path, conll.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
-	var sents [][]string
-	var cur []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) == 0 {
-			if len(cur) > 0 {
-				sents = append(sents, cur)
-				cur = nil
-			}
-			continue
-		}
-		cur = append(cur, fields[0])
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	if len(cur) > 0 {
-		sents = append(sents, cur)
+	sents := make([][]string, len(f.Sentences))
+	for i, s := range f.Sentences {
+		sents[i] = s.Words
 	}
 	return sents
 }

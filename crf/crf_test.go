@@ -76,6 +76,9 @@ func TestNLLMatchesEnumeration(t *testing.T) {
 						wantE[gold[n-1]]--
 					}
 					want := slices.Concat(wantT, wantS, wantE)
+					if constrained {
+						checkForbiddenGradZero(t, c, dParams)
+					}
 					for k, g := range dParams {
 						if math.Abs(float64(g)-want[k]) > enumTol {
 							t.Fatalf("constrained=%v edges=%d n=%d: dParams[%d] = %.9g, enumeration %.9g", constrained, edges, n, k, g, want[k])
@@ -110,8 +113,8 @@ func TestLogPartitionMatchesEnumeration(t *testing.T) {
 // Finite differences of the float32 implementation's own loss. The loss
 // comes from float32 inputs with an error of ~1e-7, so a central difference
 // with step h = 1e-2 has a rounding error of ~1e-5, and a truncation error
-// of h²/6 · |f”'|, below 2e-5 (third derivatives of log Z are central
-// moments of counts, below 1 here): 2e-4 leaves a margin.
+// of h²/6 times the third derivative, below 2e-5 (third derivatives of
+// log Z are central moments of counts, below 1 here): 2e-4 leaves a margin.
 func TestNLLFiniteDifferences(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	const h, tol = 1e-2, 2e-4
@@ -508,6 +511,25 @@ func TestInitialisationAndTensors(t *testing.T) {
 	}
 	if err := c.SetTensor("crf.other", nil); err == nil {
 		t.Error("SetTensor accepted an unknown name")
+	}
+}
+
+// checkForbiddenGradZero: a constrained CRF's forbidden transitions get a
+// gradient of exactly 0, so no optimiser step moves them.
+func checkForbiddenGradZero(t *testing.T, c *CRF, dParams []float32) {
+	t.Helper()
+	l := c.NumLabels()
+	dTrans, dStart, dEnd := c.split(dParams)
+	cons := c.Constraints()
+	for i := range l {
+		if (!cons.AllowedStart(i) && dStart[i] != 0) || (!cons.AllowedEnd(i) && dEnd[i] != 0) {
+			t.Fatalf("forbidden start/end of label %d has gradient %v/%v", i, dStart[i], dEnd[i])
+		}
+		for j := range l {
+			if !cons.Allowed(i, j) && dTrans[i*l+j] != 0 {
+				t.Fatalf("forbidden transition %d → %d has gradient %v", i, j, dTrans[i*l+j])
+			}
+		}
 	}
 }
 

@@ -540,3 +540,84 @@ func names(labels []string, tags []int) []string {
 	}
 	return out
 }
+
+// The term-by-term log-sum-exp that backs up the factored sums, forced
+// everywhere, gives the same results against enumeration.
+func TestExactPathMatchesEnumeration(t *testing.T) {
+	saved := underflow
+	underflow = math.Inf(1)
+	defer func() { underflow = saved }()
+	TestNLLMatchesEnumeration(t)
+	TestMarginalsMatchEnumerationAndSumToOne(t)
+	TestEntityProbabilityMatchesEnumeration(t)
+}
+
+// Scores hundreds of units apart make the factored sums underflow, so the
+// term-by-term path takes over (forward, backward and pair marginals alike);
+// the results still match enumeration, which works in log space
+// throughout. Odd trials: every way into B-PER and out of B-LOC costs -800,
+// and emissions differ by 600. Even trials: every move costs -800 but
+// O → O, while the words pull (by 700) towards B-PER then I-PER, so every label
+// pair of the words' joint distribution is tiny.
+func TestExtremeScoresMatchEnumeration(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	c := mustCRF(t, smallLabels, conll.IOB2, false)
+	l := c.NumLabels()
+	for trial := range 20 {
+		randomize(c, rng, 1)
+		trans := c.Transitions()
+		n := 4
+		em := randomEmissions(rng, n, l, 3)
+		if trial%2 == 1 {
+			for i := range l {
+				trans[i*l+1] = -800
+				trans[3*l+i] = -800
+			}
+			em[1*l+1] += 600
+			em[2*l+4] -= 600
+		} else {
+			for k := range trans {
+				trans[k] = -800
+			}
+			trans[0] = 0
+			em[0*l+1] += 700
+			em[1*l+2] += 700
+		}
+		gold := randomGold(rng, n, l)
+		dEm, dParams := make([]float32, n*l), make([]float32, NumParams(l))
+		loss, err := c.NLL(em, gold, n, WholeSentence, dEm, dParams, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := refOf(c)
+		b := r.brute(em, n, WholeSentence)
+		g := make([]int, n)
+		for i := range g {
+			g[i] = int(gold[i])
+		}
+		want := b.logZ - r.score(em, g, WholeSentence)
+		if math.IsNaN(loss) || math.Abs(loss-want) > enumTol*max(1, math.Abs(want)) {
+			t.Fatalf("trial %d: loss %.9g, enumeration %.9g", trial, loss, want)
+		}
+		for k := range dEm {
+			w := b.node[k]
+			if int(gold[k/l]) == k%l {
+				w--
+			}
+			if math.Abs(float64(dEm[k])-w) > enumTol {
+				t.Fatalf("trial %d: dEm[%d] = %.9g, enumeration %.9g", trial, k, dEm[k], w)
+			}
+		}
+		for i := 0; i < l*l; i++ {
+			w := b.trans[i]
+			for tt := 1; tt < n; tt++ {
+				if int(gold[tt-1])*l+int(gold[tt]) == i {
+					w--
+				}
+			}
+			if math.Abs(float64(dParams[i])-w) > enumTol {
+				t.Fatalf("trial %d: dTrans[%d] = %.9g, enumeration %.9g", trial, i, dParams[i], w)
+			}
+		}
+	}
+}

@@ -621,3 +621,44 @@ func TestExtremeScoresMatchEnumeration(t *testing.T) {
 		}
 	}
 }
+
+// Adding a constant to every label's score at one word changes neither the
+// Viterbi path nor any marginal (it multiplies every sequence's weight by
+// the same factor). So a tagger may feed the CRF log-softmax of the logits
+// (what it keeps as probabilities) instead of the logits themselves.
+func TestPerWordShiftInvariance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	labels := conll.PresetLabels().Labels()
+	c := mustCRF(t, labels, conll.IOB2, false)
+	randomize(c, rng, 1)
+	n, l := 30, len(labels)
+	em := randomEmissions(rng, n, l, 4)
+	shifted := slices.Clone(em)
+	for w := range n {
+		row := shifted[w*l : (w+1)*l]
+		terms := make([]float64, l)
+		for j, v := range row {
+			terms[j] = float64(v)
+		}
+		lse := float32(logSumExp(terms))
+		for j := range row {
+			row[j] -= lse // log-softmax
+		}
+	}
+	tags, m, err := c.Decode(em, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags2, m2, err := c.Decode(shifted, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(tags, tags2) {
+		t.Errorf("Viterbi differs on log-softmax emissions: %v vs %v", tags, tags2)
+	}
+	for k := range m.node {
+		if d := math.Abs(float64(m.node[k] - m2.node[k])); d > 1e-6 {
+			t.Fatalf("marginal %d differs by %g", k, d)
+		}
+	}
+}

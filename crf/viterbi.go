@@ -99,7 +99,8 @@ func (c *CRF) Decode(em []float32, n int) ([]int, *Marginals, error) {
 // a softmax head believes, forced to be well formed. It is the Viterbi of a
 // CRF whose transitions score 0 where allowed and −∞ where forbidden, and
 // shares that code. wordScores is n×L; −∞ is allowed (an impossible
-// label). edges is WholeSentence for tagging.
+// label). edges is WholeSentence for tagging. Fewer than n×L scores is a
+// programming error and panics.
 func DecodeConstrained(wordScores []float32, n int, c *Constraints, edges Edges) []int {
 	l := c.Len()
 	if len(wordScores) < n*l {
@@ -122,7 +123,7 @@ var minLogProb = float32(math.Log(math.SmallestNonzeroFloat32))
 // argmax tagger tags it; without an O label it has no say. Probabilities
 // that rounded to 0 count as the smallest float32 instead, so that such a
 // label stays worse than any positive one but a sentence is never left
-// without a finite path.
+// without a finite path. Each non-nil row must hold at least L values.
 func DecodeConstrainedProbs(probs [][]float32, c *Constraints) []int {
 	l := c.Len()
 	outside := -1

@@ -89,9 +89,9 @@ func Build(spec Spec, tmpDir string) (v1.Image, error) {
 		add   func(*layerWriter) error
 	}
 	steps := []step{
-		{"base: CA certificates, user " + UserName + " (" + strconv.Itoa(UID) + "), /tmp", gzip.BestCompression,
+		{"base: CA certificates, user " + UserName + " (" + strconv.Itoa(UID) + "), /tmp", gzip.DefaultCompression,
 			func(w *layerWriter) error { return addBase(w, spec.CACerts) }},
-		{"nerkit binary at " + BinaryPath, gzip.BestCompression,
+		{"nerkit binary at " + BinaryPath, gzip.DefaultCompression,
 			func(w *layerWriter) error { return w.copyFile(BinaryPath, 0o755, rootOwner, spec.Binary) }},
 	}
 	if spec.Model != "" {

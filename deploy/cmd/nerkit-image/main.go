@@ -88,6 +88,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--tag %s: %w", o.tag, err)
 	}
+	epoch, err := sourceDateEpoch()
+	if err != nil {
+		return err
+	}
 	tmp, err := os.MkdirTemp("", "nerkit-image-")
 	if err != nil {
 		return err
@@ -111,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		commit = headCommit(ctx, src)
 	}
-	if err := fillFromBuildInfo(&spec, commit); err != nil {
+	if err := fillFromBuildInfo(&spec, commit, epoch); err != nil {
 		return err
 	}
 	img, err := image.Build(spec, tmp)
@@ -204,7 +208,7 @@ func headCommit(ctx context.Context, src string) gitCommit {
 // from the commit it was built from), so an image says which commit it
 // holds and is reproducible. SOURCE_DATE_EPOCH, when set, fixes the time
 // instead, as reproducible-build tools expect.
-func fillFromBuildInfo(spec *image.Spec, commit gitCommit) error {
+func fillFromBuildInfo(spec *image.Spec, commit gitCommit, epoch *time.Time) error {
 	bi, err := buildinfo.ReadFile(spec.Binary)
 	if err != nil {
 		return fmt.Errorf("%s: no Go build information (is it a nerkit binary?): %w", spec.Binary, err)
@@ -228,13 +232,9 @@ func fillFromBuildInfo(spec *image.Spec, commit gitCommit) error {
 	if spec.Source == "" {
 		spec.Source = "https://" + bi.Main.Path
 	}
-	switch epoch := os.Getenv("SOURCE_DATE_EPOCH"); {
-	case epoch != "":
-		sec, err := strconv.ParseInt(epoch, 10, 64)
-		if err != nil {
-			return fmt.Errorf("SOURCE_DATE_EPOCH=%q: not a number of seconds", epoch)
-		}
-		spec.Time = time.Unix(sec, 0)
+	switch {
+	case epoch != nil:
+		spec.Time = *epoch
 	case settings["vcs.time"] != "":
 		t, err := time.Parse(time.RFC3339, settings["vcs.time"])
 		if err != nil {
@@ -245,6 +245,21 @@ func fillFromBuildInfo(spec *image.Spec, commit gitCommit) error {
 		spec.Time = time.Unix(0, 0)
 	}
 	return nil
+}
+
+// sourceDateEpoch reads SOURCE_DATE_EPOCH (seconds since 1970), the
+// reproducible-builds convention for fixing timestamps; nil when unset.
+func sourceDateEpoch() (*time.Time, error) {
+	v := os.Getenv("SOURCE_DATE_EPOCH")
+	if v == "" {
+		return nil, nil
+	}
+	sec, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("SOURCE_DATE_EPOCH=%q: not a number of seconds", v)
+	}
+	t := time.Unix(sec, 0)
+	return &t, nil
 }
 
 // writeAtomically writes path through a temporary file in the same

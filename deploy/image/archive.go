@@ -64,6 +64,10 @@ func (a *archive) write(img v1.Image, tag name.Tag) error {
 	if err != nil {
 		return err
 	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return err
+	}
 
 	if err := a.bytes("oci-layout", []byte(`{"imageLayoutVersion":"1.0.0"}`)); err != nil {
 		return err
@@ -93,6 +97,8 @@ func (a *archive) write(img v1.Image, tag name.Tag) error {
 			MediaType: mt,
 			Digest:    digest,
 			Size:      int64(len(manifest)),
+			// Lets a loader that picks by platform (containerd) pick it.
+			Platform: &v1.Platform{OS: cf.OS, Architecture: cf.Architecture},
 			Annotations: map[string]string{
 				// containerd (and Docker 25+) read the full name, the OCI
 				// spec's ref.name is the tag alone; Docker writes both.

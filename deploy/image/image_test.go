@@ -69,6 +69,9 @@ func TestArchiveReadsBackBothWays(t *testing.T) {
 	if d.Digest != wantDigest || d.MediaType != types.OCIManifestSchema1 {
 		t.Errorf("index points at %s (%s), want %s (%s)", d.Digest, d.MediaType, wantDigest, types.OCIManifestSchema1)
 	}
+	if d.Platform == nil || d.Platform.OS != "linux" || d.Platform.Architecture != runtime.GOARCH {
+		t.Errorf("index platform %+v, want linux/%s", d.Platform, runtime.GOARCH)
+	}
 	if got := d.Annotations["org.opencontainers.image.ref.name"]; got != "test" {
 		t.Errorf("ref.name = %q, want the tag test", got)
 	}

@@ -21,6 +21,11 @@ fi
 echo "== go test"
 go test -count=1 -timeout 15m ./...
 
+echo "== deploy module (serving image, Kubernetes manifests)"
+# Its own module, so that nerkit gains none of its dependencies; its tests
+# build nerkit with CGO_ENABLED=0 and run it from the image they make.
+(cd deploy && go vet ./... && if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; fi && go test -count=1 ./...)
+
 echo "== fuzz (short)"
 # Each fuzz target runs briefly; the seed corpora also run as plain tests above.
 # The budget is a count of executions, not a duration: go1.26's coordinator can

@@ -1,0 +1,337 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// Tiled bf16 layouts, read by the AMX and the AVX512_BF16 kernels alike.
+//
+// k runs in steps of 32 (zero-padded). A panel covers 32 rows (of op(A)) or
+// 32 columns (of op(B)); each step of a panel is two 16×32-element tiles
+// (1024 bf16), so the kernel reads panels front to back:
+//
+//   - A panel, step s, half h, row r: the 32 values op(A)[32t+16h+r, 32s…32s+31].
+//   - B panel, step s, half h, row p: for each column j = 32t+16h+c, the pair
+//     op(B)[32s+2p, j], op(B)[32s+2p+1, j] (the "VNNI" pair layout that
+//     TDPBF16PS and VDPBF16PS multiply against A's consecutive pairs).
+//
+// C is computed in 32×32 blocks, the four accumulator tiles of the AMX
+// kernel; blocks at the bottom or right edge go through a scratch block.
+const (
+	panelWidth = 32   // rows of an A panel, columns of a B panel
+	stepK      = 32   // k values per step
+	stepElems  = 1024 // bf16 per panel step: two 16×32 tiles
+	halfElems  = 512  // one tile
+)
+
+// Cache blocking. An A block of mcPanels panels × at most kcMaxSteps steps
+// (384 KiB at 8 × 24) stays in L2 while every B panel of the band passes by;
+// each B panel is reused by the mcPanels A panels. k is split into chunks of
+// at most kcMaxSteps steps, C being stored and reloaded between chunks. The
+// chunks depend only on k, so every C element is summed in the same order
+// whatever the thread count.
+var (
+	mcPanels   = 8
+	kcMaxSteps = 32
+)
+
+// tiledBF16 is a bf16 path on the tiled layouts; tiles runs its kernel.
+type tiledBF16 struct {
+	name string
+	// tiles adds, for i < mTiles and j < nTiles, A panel i (a[i·aPanel:])
+	// times B panel j (b[j·bPanel:]) over kSteps steps into the 32×32 block
+	// of C at row 32i, column 32j (c has row stride ldc), starting from C
+	// when load and from zero otherwise.
+	tiles func(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool)
+}
+
+func (t *tiledBF16) kernelName() string { return t.name }
+
+// checkTiles bounds-checks a tiles call before it reaches assembly.
+func checkTiles(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int) {
+	_ = a[(mTiles-1)*aPanel+kSteps*stepElems-1]
+	_ = b[(nTiles-1)*bPanel+kSteps*stepElems-1]
+	_ = c[(mTiles*panelWidth-1)*ldc+nTiles*panelWidth-1]
+}
+
+func amxTilesBF16(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool) {
+	checkTiles(a, aPanel, b, bPanel, c, ldc, kSteps, mTiles, nTiles)
+	amxBF16Tiles(&tileConfig[0], &a[0], 2*aPanel, &b[0], 2*bPanel, &c[0], 4*ldc, kSteps, mTiles, nTiles, boolInt(load))
+}
+
+// dpbf16Tiles covers each 32×32 block with four 8×32 VDPBF16PS kernels.
+func dpbf16Tiles(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool) {
+	checkTiles(a, aPanel, b, bPanel, c, ldc, kSteps, mTiles, nTiles)
+	l := boolInt(load)
+	for j := 0; j < nTiles; j++ {
+		for i := 0; i < mTiles; i++ {
+			for g := 0; g < 4; g++ {
+				row := i*panelWidth + g*8
+				dpbf16Kernel8x32(kSteps, &a[i*aPanel+g*256], &b[j*bPanel], &c[row*ldc+j*panelWidth], 4*ldc, l)
+			}
+		}
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// tailMasks are the load masks of a strip's last step, which holds k − 32·(steps−1)
+// values: one bit per float32 of its first and second 16.
+func tailMasks(k, steps int) (m1, m2 int) {
+	t := k - (steps-1)*stepK
+	return 1<<min(t, 16) - 1, 1<<max(t-16, 0) - 1
+}
+
+// growU16 returns a 64-byte aligned slice of length n, reusing buf if it is
+// large enough.
+func growU16(buf []uint16, n int) []uint16 {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	raw := make([]uint16, n+32)
+	off := int(uintptr(unsafe.Pointer(unsafe.SliceData(raw)))%64) / 2
+	if off != 0 {
+		off = 32 - off
+	}
+	return raw[off : off+n : off+n]
+}
+
+// zeroStrip clears one 16-lane strip (half of each step) of a panel.
+func zeroStrip(dst []uint16, steps int) {
+	for s := 0; s < steps; s++ {
+		clear(dst[s*stepElems : s*stepElems+halfElems])
+	}
+}
+
+// packBJob converts op(B) panel by panel.
+type packBJob struct {
+	p      *PackedBF16
+	transB bool
+	b      []float32
+	ldb    int
+}
+
+func (t *tiledBF16) pack(p *PackedBF16, threads int, transB bool, b []float32, ldb int) {
+	p.tiles = growU16(p.tiles, p.nPanels*p.kSteps*stepElems)
+	if p.k == 0 || p.n == 0 {
+		return
+	}
+	parts := threads
+	if float64(p.k)*float64(p.n) < 1<<16 {
+		parts = 1
+	}
+	runParallel(p.nPanels, parts, &packBJob{p: p, transB: transB, b: b, ldb: ldb})
+}
+
+func (j *packBJob) run(lo, hi int) {
+	p := j.p
+	var tail [stepK * 16]float32
+	for jp := lo; jp < hi; jp++ {
+		for h := 0; h < 2; h++ {
+			col := jp*panelWidth + h*16
+			lanes := min(16, p.n-col)
+			dst := p.tiles[jp*p.kSteps*stepElems+h*halfElems:]
+			if lanes <= 0 {
+				zeroStrip(dst, p.kSteps)
+				continue
+			}
+			if j.transB {
+				m1, m2 := tailMasks(p.k, p.kSteps)
+				packRowsTransBF16(&dst[0], &j.b[col*j.ldb], 4*j.ldb, lanes, p.kSteps, 2*stepElems, m1, m2, 1)
+				continue
+			}
+			packPairsStrip(dst, j.b, j.ldb, 0, p.k, col, lanes, 1, &tail, packPairsBF16)
+		}
+	}
+}
+
+// packPairsStrip runs a pairs packer (source rows are k) over rows
+// k0…k1−1 and lanes col…col+lanes−1 of x, padding a last partial step
+// through the zeroed scratch tail (scaled here, so that its padding stays +0).
+func packPairsStrip(dst []uint16, x []float32, ld, k0, k1, col, lanes int, alpha float32,
+	tail *[stepK * 16]float32, packer func(dst *uint16, src *float32, ld, steps, dstStep, laneMask int, alpha float32)) {
+	full := (k1 - k0) / stepK
+	mask := 1<<lanes - 1
+	if full > 0 {
+		packer(&dst[0], &x[k0*ld+col], 4*ld, full, 2*stepElems, mask, alpha)
+	}
+	if rest := k1 - k0 - full*stepK; rest > 0 {
+		clear(tail[:])
+		for r := 0; r < rest; r++ {
+			src := x[(k0+full*stepK+r)*ld+col:]
+			for c, v := range src[:lanes] {
+				tail[r*16+c] = alpha * v
+			}
+		}
+		packer(&dst[full*stepElems], &tail[0], 16*4, 1, 2*stepElems, mask, 1)
+	}
+}
+
+// tiledJob is one GemmBF16Packed call on a tiled path.
+type tiledJob struct {
+	path          *tiledBF16
+	transA        bool
+	m             int
+	alpha         float32
+	a             []float32
+	lda           int
+	b             *PackedBF16
+	c             []float32
+	ldc           int
+	load          bool // C holds beta·C to add to (beta ≠ 0)
+	splitN        bool // goroutines own column panels, not row panels
+	chunks        int  // k chunks
+}
+
+// tiledWorkspace is one goroutine's packed A block and edge scratch.
+type tiledWorkspace struct {
+	a    []uint16
+	edge []float32
+	tail [stepK * 16]float32
+}
+
+var tiledPool = sync.Pool{New: func() any { return new(tiledWorkspace) }}
+
+func (t *tiledBF16) gemm(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int) {
+	if beta != 0 && beta != 1 {
+		scaleC(c, ldc, m, b.n, beta)
+	}
+	j := tiledJob{path: t, transA: transA, m: m, alpha: alpha, a: a, lda: lda, b: b, c: c, ldc: ldc, load: beta != 0}
+	j.chunks = (b.kSteps + kcMaxSteps - 1) / kcMaxSteps
+	mPanels := (m + panelWidth - 1) / panelWidth
+	parts := threads
+	if 2*float64(m)*float64(b.n)*float64(b.k) < minParallelFlopsBF16 {
+		parts = 1
+	}
+	if parts <= 1 {
+		j.band(0, m, 0, b.nPanels)
+		return
+	}
+	// Row bands let each goroutine pack only its own rows of A; column
+	// bands are for products too short to give every goroutine rows.
+	j.splitN = mPanels < 2*parts && b.nPanels > mPanels
+	units := mPanels
+	if j.splitN {
+		units = b.nPanels
+	}
+	runParallel(units, parts, &j)
+}
+
+func (j *tiledJob) run(lo, hi int) {
+	if j.splitN {
+		j.band(0, j.m, lo, hi)
+	} else {
+		j.band(lo*panelWidth, min(hi*panelWidth, j.m), 0, j.b.nPanels)
+	}
+}
+
+// chunk returns the first step and step count of k chunk i.
+func (j *tiledJob) chunk(i int) (s0, ns int) {
+	s0 = i * j.b.kSteps / j.chunks
+	return s0, (i+1)*j.b.kSteps/j.chunks - s0
+}
+
+// band computes C rows r0…r1−1 (r0 on a panel boundary) over B panels
+// p0…p1−1, one A block and k chunk at a time.
+func (j *tiledJob) band(r0, r1, p0, p1 int) {
+	ws := tiledPool.Get().(*tiledWorkspace)
+	_, maxSteps := j.chunk(0)
+	if j.chunks > 1 {
+		_, last := j.chunk(j.chunks - 1)
+		maxSteps = max(maxSteps, last)
+	}
+	ws.a = growU16(ws.a, mcPanels*maxSteps*stepElems)
+	for ic := r0; ic < r1; ic += mcPanels * panelWidth {
+		rows := min(mcPanels*panelWidth, r1-ic)
+		for ch := 0; ch < j.chunks; ch++ {
+			s0, ns := j.chunk(ch)
+			j.packA(ws, ic, rows, s0, ns)
+			j.block(ws, ic, rows, s0, ns, p0, p1, j.load || ch > 0)
+		}
+	}
+	tiledPool.Put(ws)
+}
+
+// packA packs rows ic…ic+rows−1 of alpha·op(A), steps s0…s0+ns−1, into ws.a.
+func (j *tiledJob) packA(ws *tiledWorkspace, ic, rows, s0, ns int) {
+	k := j.b.k
+	k0, k1 := s0*stepK, min(k, (s0+ns)*stepK)
+	for t := 0; t*panelWidth < rows; t++ {
+		for h := 0; h < 2; h++ {
+			r := ic + t*panelWidth + h*16
+			lanes := min(16, rows-t*panelWidth-h*16)
+			dst := ws.a[t*ns*stepElems+h*halfElems:]
+			if lanes <= 0 {
+				zeroStrip(dst, ns)
+				continue
+			}
+			if !j.transA {
+				m1, m2 := tailMasks(k1-k0, ns)
+				packRowsBF16(&dst[0], &j.a[r*j.lda+k0], 4*j.lda, lanes, ns, 2*stepElems, m1, m2, j.alpha)
+				continue
+			}
+			packPairsStrip(dst, j.a, j.lda, k0, k1, r, lanes, j.alpha, &ws.tail, packPairsTransBF16)
+		}
+	}
+}
+
+// block multiplies the packed A block (rows ic…ic+rows−1) by B panels
+// p0…p1−1 over steps s0…s0+ns−1. Full 32×32 blocks of C are computed in
+// place; the partial last row panel and column panel go through ws.edge.
+func (j *tiledJob) block(ws *tiledWorkspace, ic, rows, s0, ns, p0, p1 int, load bool) {
+	b := j.b
+	bp := b.tiles[(p0*b.kSteps+s0)*stepElems:]
+	bPanel := b.kSteps * stepElems
+	aPanel := ns * stepElems
+	mFull := rows / panelWidth
+	nFull := p1 - p0
+	lastCols := b.n - (p1-1)*panelWidth // columns in panel p1−1
+	if lastCols < panelWidth {
+		nFull--
+	}
+	c := j.c[ic*j.ldc+p0*panelWidth:]
+	if mFull > 0 && nFull > 0 {
+		j.path.tiles(ws.a, aPanel, bp, bPanel, c, j.ldc, ns, mFull, nFull, load)
+	}
+	if nFull < p1-p0 && mFull > 0 {
+		// Right edge: rows of the full row panels, last column panel.
+		e := nFull * panelWidth
+		ws.edge = grow(ws.edge, mFull*panelWidth*panelWidth)
+		j.viaEdge(ws.edge, panelWidth, c[e:], mFull*panelWidth, lastCols, load, func(edge []float32) {
+			j.path.tiles(ws.a, aPanel, bp[nFull*bPanel:], bPanel, edge, panelWidth, ns, mFull, 1, load)
+		})
+	}
+	if rem := rows - mFull*panelWidth; rem > 0 {
+		// Bottom edge: the partial row panel across all column panels.
+		w := (p1 - p0) * panelWidth
+		cols := min(w, b.n-p0*panelWidth)
+		ws.edge = grow(ws.edge, panelWidth*w)
+		j.viaEdge(ws.edge, w, c[mFull*panelWidth*j.ldc:], rem, cols, load, func(edge []float32) {
+			j.path.tiles(ws.a[mFull*aPanel:], aPanel, bp, bPanel, edge, w, ns, 1, p1-p0, load)
+		})
+	}
+}
+
+// viaEdge runs compute on the scratch block edge (stride ld) standing in for
+// the rows×cols corner of c: C is copied in first when the kernel adds to it,
+// and the valid part copied back after. Copies are exact, so the results are
+// those of computing in place.
+func (j *tiledJob) viaEdge(edge []float32, ld int, c []float32, rows, cols int, load bool, compute func(edge []float32)) {
+	if load {
+		for i := 0; i < rows; i++ {
+			copy(edge[i*ld:i*ld+cols], c[i*j.ldc:i*j.ldc+cols])
+		}
+	}
+	compute(edge)
+	for i := 0; i < rows; i++ {
+		copy(c[i*j.ldc:i*j.ldc+cols], edge[i*ld:i*ld+cols])
+	}
+}

@@ -14,7 +14,7 @@ import (
 // layouts. Byte strides and counts are passed as ints.
 
 //go:noescape
-func amxBF16Tiles(cfg *byte, a *uint16, aPanel int, b *uint16, bPanel int, c *float32, ldc, kSteps, mTiles, nTiles, load int)
+func amxBF16Tiles(cfg *byte, a *uint16, aPanel int, b *uint16, bPanel int, c *float32, ldc, kSteps, mTiles, nTiles, load int, scratch *float32)
 
 //go:noescape
 func dpbf16Kernel8x32(kSteps int, a, b *uint16, c *float32, ldc, load int)
@@ -30,6 +30,9 @@ func packPairsBF16(dst *uint16, src *float32, ld, steps, dstStep, laneMask int, 
 
 //go:noescape
 func packPairsTransBF16(dst *uint16, src *float32, ld, steps, dstStep, laneMask int, alpha float32)
+
+// dpbf16Probe runs 24n independent VDPBF16PS (throughput probe).
+func dpbf16Probe(n int)
 
 var (
 	// hasBF16Vec: VDPBF16PS and VCVTNE2PS2BF16, plus the AVX512BW word

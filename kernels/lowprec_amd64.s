@@ -21,22 +21,38 @@ DATA interleaveWords<>+56(SB)/4, $0x001e000e
 DATA interleaveWords<>+60(SB)/4, $0x001f000f
 GLOBL interleaveWords<>(SB), RODATA|NOPTR, $64
 
-// func amxBF16Tiles(cfg *byte, a *uint16, aPanel int, b *uint16, bPanel int, c *float32, ldc, kSteps, mTiles, nTiles, load int)
-TEXT ·amxBF16Tiles(SB), NOSPLIT, $0-88
+// func amxBF16Tiles(cfg *byte, a *uint16, aPanel int, b *uint16, bPanel int, c *float32, ldc, kSteps, mTiles, nTiles, load int, scratch *float32)
+TEXT ·amxBF16Tiles(SB), NOSPLIT, $16-96
 	MOVQ cfg+0(FP), AX
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // ldtilecfg (%rax)
 	MOVQ ldc+48(FP), R8
 	MOVQ $64, R9
 	MOVQ b+24(FP), DI
 	MOVQ c+40(FP), R13
-	MOVQ nTiles+72(FP), R11
 amxBF16Tiles_cols:
 	MOVQ a+8(FP), R12
 	MOVQ R13, DX
-	MOVQ mTiles+64(FP), BX
+	MOVQ DI, BX
+	ADDQ bPanel+32(FP), BX
+	MOVQ mTiles+64(FP), AX
+	MOVQ AX, rows-8(SP)
 amxBF16Tiles_rows:
 	LEAQ (DX)(R8*8), R10
 	LEAQ (R10)(R8*8), R10
+	LEAQ (R10)(R8*8), R11
+	LEAQ (R11)(R8*8), R11
+	CMPQ rows-8(SP), $1
+	JNE amxBF16Tiles_pf
+	LEAQ 128(R13), R11
+amxBF16Tiles_pf:
+	MOVQ R8, AX
+	SHLQ $5, AX
+	ADDQ R11, AX
+	CMPQ scratch+88(FP), $0
+	JEQ amxBF16Tiles_pfset
+	MOVQ R11, AX
+amxBF16Tiles_pfset:
+	MOVQ AX, pfEnd-16(SP)
 	CMPQ load+80(FP), $0
 	JEQ amxBF16Tiles_zero
 	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x04; BYTE $0x02 // tileloadd (%rdx,%r8,1), %tmm0
@@ -62,24 +78,208 @@ amxBF16Tiles_step:
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x42; BYTE $0x5c; BYTE $0xcc // tdpbf16ps %tmm7, %tmm4, %tmm1
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xd5 // tdpbf16ps %tmm6, %tmm5, %tmm2
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x42; BYTE $0x5c; BYTE $0xdd // tdpbf16ps %tmm7, %tmm5, %tmm3
+	PREFETCHT1 (BX)
+	PREFETCHT1 64(BX)
+	ADDQ $128, BX
+	CMPQ R11, pfEnd-16(SP)
+	JAE amxBF16Tiles_nopf
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 (R11)(R8*1)
+	PREFETCHT0 64(R11)(R8*1)
+	LEAQ (R11)(R8*2), R11
+amxBF16Tiles_nopf:
 	ADDQ $2048, SI
 	ADDQ $2048, AX
 	DECQ CX
 	JNZ amxBF16Tiles_step
+	CMPQ scratch+88(FP), $0
+	JNE amxBF16Tiles_nt
 	BYTE $0xc4; BYTE $0xa2; BYTE $0x7a; BYTE $0x4b; BYTE $0x04; BYTE $0x02 // tilestored %tmm0, (%rdx,%r8,1)
 	BYTE $0xc4; BYTE $0xa2; BYTE $0x7a; BYTE $0x4b; BYTE $0x4c; BYTE $0x02; BYTE $0x40 // tilestored %tmm1, 64(%rdx,%r8,1)
 	BYTE $0xc4; BYTE $0x82; BYTE $0x7a; BYTE $0x4b; BYTE $0x14; BYTE $0x02 // tilestored %tmm2, (%r10,%r8,1)
 	BYTE $0xc4; BYTE $0x82; BYTE $0x7a; BYTE $0x4b; BYTE $0x5c; BYTE $0x02; BYTE $0x40 // tilestored %tmm3, 64(%r10,%r8,1)
+	JMP amxBF16Tiles_stored
+amxBF16Tiles_nt:
+	MOVQ scratch+88(FP), AX
+	MOVQ $128, CX
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x04; BYTE $0x08 // tilestored %tmm0, (%rax,%rcx,1)
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x4c; BYTE $0x08; BYTE $0x40 // tilestored %tmm1, 64(%rax,%rcx,1)
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x94; BYTE $0x08; BYTE $0x00; BYTE $0x08; BYTE $0x00; BYTE $0x00 // tilestored %tmm2, 2048(%rax,%rcx,1)
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x9c; BYTE $0x08; BYTE $0x40; BYTE $0x08; BYTE $0x00; BYTE $0x00 // tilestored %tmm3, 2112(%rax,%rcx,1)
+	MOVQ DX, CX
+	VMOVUPS 0(AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 128(AX), Z0
+	VMOVUPS 192(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 256(AX), Z0
+	VMOVUPS 320(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 384(AX), Z0
+	VMOVUPS 448(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 512(AX), Z0
+	VMOVUPS 576(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 640(AX), Z0
+	VMOVUPS 704(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 768(AX), Z0
+	VMOVUPS 832(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 896(AX), Z0
+	VMOVUPS 960(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 1024(AX), Z0
+	VMOVUPS 1088(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 1152(AX), Z0
+	VMOVUPS 1216(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 1280(AX), Z0
+	VMOVUPS 1344(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 1408(AX), Z0
+	VMOVUPS 1472(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 1536(AX), Z0
+	VMOVUPS 1600(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 1664(AX), Z0
+	VMOVUPS 1728(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 1792(AX), Z0
+	VMOVUPS 1856(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 1920(AX), Z0
+	VMOVUPS 1984(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 2048(AX), Z0
+	VMOVUPS 2112(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 2176(AX), Z0
+	VMOVUPS 2240(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 2304(AX), Z0
+	VMOVUPS 2368(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 2432(AX), Z0
+	VMOVUPS 2496(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 2560(AX), Z0
+	VMOVUPS 2624(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 2688(AX), Z0
+	VMOVUPS 2752(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 2816(AX), Z0
+	VMOVUPS 2880(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 2944(AX), Z0
+	VMOVUPS 3008(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 3072(AX), Z0
+	VMOVUPS 3136(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 3200(AX), Z0
+	VMOVUPS 3264(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 3328(AX), Z0
+	VMOVUPS 3392(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 3456(AX), Z0
+	VMOVUPS 3520(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 3584(AX), Z0
+	VMOVUPS 3648(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 3712(AX), Z0
+	VMOVUPS 3776(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 3840(AX), Z0
+	VMOVUPS 3904(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+	ADDQ R8, CX
+	VMOVUPS 3968(AX), Z0
+	VMOVUPS 4032(AX), Z1
+	VMOVNTPS Z0, (CX)
+	VMOVNTPS Z1, 64(CX)
+amxBF16Tiles_stored:
 	ADDQ aPanel+16(FP), R12
 	LEAQ (R10)(R8*8), DX
 	LEAQ (DX)(R8*8), DX
-	DECQ BX
+	DECQ rows-8(SP)
 	JNZ amxBF16Tiles_rows
 	ADDQ bPanel+32(FP), DI
 	ADDQ $128, R13
-	DECQ R11
+	DECQ nTiles+72(FP)
 	JNZ amxBF16Tiles_cols
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0xc0 // tilerelease
+	SFENCE
+	VZEROUPPER
 	RET
 
 // func dpbf16Kernel8x32(kSteps int, a, b *uint16, c *float32, ldc, load int)
@@ -1186,5 +1386,64 @@ packPairsTransBF16_step:
 	ADDQ R11, DI
 	DECQ CX
 	JNZ packPairsTransBF16_step
+	VZEROUPPER
+	RET
+
+// func dpbf16Probe(n int)
+TEXT ·dpbf16Probe(SB), NOSPLIT, $0-8
+	MOVQ n+0(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+dpbf16Probe_loop:
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc1 // vdpbf16ps %zmm25, %zmm24, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc9 // vdpbf16ps %zmm25, %zmm24, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd1 // vdpbf16ps %zmm25, %zmm24, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd9 // vdpbf16ps %zmm25, %zmm24, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe1 // vdpbf16ps %zmm25, %zmm24, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe9 // vdpbf16ps %zmm25, %zmm24, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf1 // vdpbf16ps %zmm25, %zmm24, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf9 // vdpbf16ps %zmm25, %zmm24, %zmm7
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc1 // vdpbf16ps %zmm25, %zmm24, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc9 // vdpbf16ps %zmm25, %zmm24, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd1 // vdpbf16ps %zmm25, %zmm24, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd9 // vdpbf16ps %zmm25, %zmm24, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe1 // vdpbf16ps %zmm25, %zmm24, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe9 // vdpbf16ps %zmm25, %zmm24, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf1 // vdpbf16ps %zmm25, %zmm24, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf9 // vdpbf16ps %zmm25, %zmm24, %zmm15
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc1 // vdpbf16ps %zmm25, %zmm24, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc9 // vdpbf16ps %zmm25, %zmm24, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd1 // vdpbf16ps %zmm25, %zmm24, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd9 // vdpbf16ps %zmm25, %zmm24, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe1 // vdpbf16ps %zmm25, %zmm24, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe9 // vdpbf16ps %zmm25, %zmm24, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf1 // vdpbf16ps %zmm25, %zmm24, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf9 // vdpbf16ps %zmm25, %zmm24, %zmm23
+	DECQ CX
+	JNZ dpbf16Probe_loop
 	VZEROUPPER
 	RET

@@ -44,9 +44,15 @@ type tiledBF16 struct {
 	// tiles adds, for i < mTiles and j < nTiles, A panel i (a[i·aPanel:])
 	// times B panel j (b[j·bPanel:]) over kSteps steps into the 32×32 block
 	// of C at row 32i, column 32j (c has row stride ldc), starting from C
-	// when load and from zero otherwise.
-	tiles func(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool)
+	// when load and from zero otherwise. scratch, when not nil, is a
+	// 1024-float, 64-byte aligned buffer the kernel may use to stream C
+	// out (for a C that is not read back soon).
+	tiles func(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool, scratch []float32)
 }
+
+// useNTStores lets the AMX kernel store a C it does not read with
+// non-temporal stores (see amxBF16Tiles).
+var useNTStores = true
 
 func (t *tiledBF16) kernelName() string { return t.name }
 
@@ -57,13 +63,17 @@ func checkTiles(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc
 	_ = c[(mTiles*panelWidth-1)*ldc+nTiles*panelWidth-1]
 }
 
-func amxTilesBF16(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool) {
+func amxTilesBF16(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool, scratch []float32) {
 	checkTiles(a, aPanel, b, bPanel, c, ldc, kSteps, mTiles, nTiles)
-	amxBF16Tiles(&tileConfig[0], &a[0], 2*aPanel, &b[0], 2*bPanel, &c[0], 4*ldc, kSteps, mTiles, nTiles, boolInt(load))
+	var nt *float32
+	if !load && useNTStores && len(scratch) >= panelWidth*panelWidth && alignedOffset(scratch) == 0 && ldc%16 == 0 && alignedOffset(c) == 0 {
+		nt = &scratch[0]
+	}
+	amxBF16Tiles(&tileConfig[0], &a[0], 2*aPanel, &b[0], 2*bPanel, &c[0], 4*ldc, kSteps, mTiles, nTiles, boolInt(load), nt)
 }
 
 // dpbf16Tiles covers each 32×32 block with four 8×32 VDPBF16PS kernels.
-func dpbf16Tiles(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool) {
+func dpbf16Tiles(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool, _ []float32) {
 	checkTiles(a, aPanel, b, bPanel, c, ldc, kSteps, mTiles, nTiles)
 	l := boolInt(load)
 	for j := 0; j < nTiles; j++ {
@@ -193,8 +203,9 @@ type tiledJob struct {
 
 // tiledWorkspace is one goroutine's packed A block and edge scratch.
 type tiledWorkspace struct {
-	a    []uint16
-	edge []float32
+	a       []uint16
+	edge    []float32
+	scratch []float32 // the kernel's 4 KiB
 	tail [stepK * 16]float32
 }
 
@@ -249,6 +260,7 @@ func (j *tiledJob) band(r0, r1, p0, p1 int) {
 		maxSteps = max(maxSteps, last)
 	}
 	ws.a = growU16(ws.a, mcPanels*maxSteps*stepElems)
+	ws.scratch = grow(ws.scratch, panelWidth*panelWidth)
 	for ic := r0; ic < r1; ic += mcPanels * panelWidth {
 		rows := min(mcPanels*panelWidth, r1-ic)
 		for ch := 0; ch < j.chunks; ch++ {
@@ -299,14 +311,14 @@ func (j *tiledJob) block(ws *tiledWorkspace, ic, rows, s0, ns, p0, p1 int, load 
 	}
 	c := j.c[ic*j.ldc+p0*panelWidth:]
 	if mFull > 0 && nFull > 0 {
-		j.path.tiles(ws.a, aPanel, bp, bPanel, c, j.ldc, ns, mFull, nFull, load)
+		j.path.tiles(ws.a, aPanel, bp, bPanel, c, j.ldc, ns, mFull, nFull, load, ws.scratch)
 	}
 	if nFull < p1-p0 && mFull > 0 {
 		// Right edge: rows of the full row panels, last column panel.
 		e := nFull * panelWidth
 		ws.edge = grow(ws.edge, mFull*panelWidth*panelWidth)
 		j.viaEdge(ws.edge, panelWidth, c[e:], mFull*panelWidth, lastCols, load, func(edge []float32) {
-			j.path.tiles(ws.a, aPanel, bp[nFull*bPanel:], bPanel, edge, panelWidth, ns, mFull, 1, load)
+			j.path.tiles(ws.a, aPanel, bp[nFull*bPanel:], bPanel, edge, panelWidth, ns, mFull, 1, load, nil)
 		})
 	}
 	if rem := rows - mFull*panelWidth; rem > 0 {
@@ -315,7 +327,7 @@ func (j *tiledJob) block(ws *tiledWorkspace, ic, rows, s0, ns, p0, p1 int, load 
 		cols := min(w, b.n-p0*panelWidth)
 		ws.edge = grow(ws.edge, panelWidth*w)
 		j.viaEdge(ws.edge, w, c[mFull*panelWidth*j.ldc:], rem, cols, load, func(edge []float32) {
-			j.path.tiles(ws.a[mFull*aPanel:], aPanel, bp, bPanel, edge, w, ns, 1, p1-p0, load)
+			j.path.tiles(ws.a[mFull*aPanel:], aPanel, bp, bPanel, edge, w, ns, 1, p1-p0, load, nil)
 		})
 	}
 }

@@ -203,6 +203,17 @@ func vcvtne2ps2bf16(dst, src1, src2 int) insn {
 	return evexRRR("vcvtne2ps2bf16", ppF2, 0x72, dst, src1, src2, "zmm")
 }
 
+// prefetchw fetches the line at m in the exclusive state, ready to be
+// written (0F 0D /1); the Go assembler has only the read prefetches.
+func prefetchw(m mem) insn {
+	rm, x, b := modrmMem(1, m)
+	var out []byte
+	if x|b != 0 {
+		out = append(out, byte(0x40|x<<1|b))
+	}
+	return insn{append(append(out, 0x0F, 0x0D), rm...), "prefetchw " + m.gnu()}
+}
+
 // goBytes spells an encoding as Go assembler directives, with its mnemonic
 // as a comment.
 func (in insn) goBytes() string {

@@ -19,6 +19,10 @@ func encodingSamples() []insn {
 		{rAX, rBX, 100000}, {r13, rCX, 0}, {rBP, r11, 8}, {rSP, rDX, 0}, {r12, rAX, 0},
 	}
 	out = append(out, tilerelease(), ldtilecfg(mem{rAX, -1, 0}), ldtilecfg(mem{r10, -1, 16}), ldtilecfg(mem{rSP, -1, 0}))
+	for _, m := range mems {
+		out = append(out, prefetchw(m))
+	}
+	out = append(out, prefetchw(mem{r11, -1, 64}), prefetchw(mem{rDX, -1, 0}))
 	for t := 0; t < 8; t++ {
 		out = append(out, tilezero(t))
 		for _, m := range mems {

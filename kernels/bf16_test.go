@@ -18,7 +18,7 @@ func TestRoundBF16(t *testing.T) {
 		{-bits(0x3f818000), -bits(0x3f820000)},
 		{bits(0x7f7fffff), float32(math.Inf(1))}, // overflows to infinity
 		{float32(math.Inf(-1)), float32(math.Inf(-1))},
-		{bits(0x00000001), 0},    // denormal flushes to zero
+		{bits(0x00000001), 0},                              // denormal flushes to zero
 		{-bits(0x007fffff), float32(math.Copysign(0, -1))}, // keeping its sign
 		{bits(0x00800000), bits(0x00800000)},
 	} {

@@ -187,18 +187,18 @@ func packPairsStrip(dst []uint16, x []float32, ld, k0, k1, col, lanes int, alpha
 
 // tiledJob is one GemmBF16Packed call on a tiled path.
 type tiledJob struct {
-	path          *tiledBF16
-	transA        bool
-	m             int
-	alpha         float32
-	a             []float32
-	lda           int
-	b             *PackedBF16
-	c             []float32
-	ldc           int
-	load          bool // C holds beta·C to add to (beta ≠ 0)
-	splitN        bool // goroutines own column panels, not row panels
-	chunks        int  // k chunks
+	path   *tiledBF16
+	transA bool
+	m      int
+	alpha  float32
+	a      []float32
+	lda    int
+	b      *PackedBF16
+	c      []float32
+	ldc    int
+	load   bool // C holds beta·C to add to (beta ≠ 0)
+	splitN bool // goroutines own column panels, not row panels
+	chunks int  // k chunks
 }
 
 // tiledWorkspace is one goroutine's packed A block and edge scratch.
@@ -206,7 +206,7 @@ type tiledWorkspace struct {
 	a       []uint16
 	edge    []float32
 	scratch []float32 // the kernel's 4 KiB
-	tail [stepK * 16]float32
+	tail    [stepK * 16]float32
 }
 
 var tiledPool = sync.Pool{New: func() any { return new(tiledWorkspace) }}

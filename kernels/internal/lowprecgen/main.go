@@ -26,9 +26,9 @@ const (
 // asm accumulates the generated file.
 type asm struct{ bytes.Buffer }
 
-func (w *asm) p(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
-func (w *asm) label(l string)               { fmt.Fprintf(w, "%s:\n", l) }
-func (w *asm) raw(in insn)                  { w.p("%s", in.goBytes()) }
+func (w *asm) p(format string, args ...any)    { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+func (w *asm) label(l string)                  { fmt.Fprintf(w, "%s:\n", l) }
+func (w *asm) raw(in insn)                     { w.p("%s", in.goBytes()) }
 func (w *asm) text(name, sig string, args int) { w.textFrame(name, sig, 0, args) }
 func (w *asm) textFrame(name, sig string, frame, args int) {
 	fmt.Fprintf(w, "\n// func %s%s\nTEXT ·%s(SB), NOSPLIT, $%d-%d\n", name, sig, name, frame, args)

@@ -177,7 +177,31 @@ func TestBF16KernelChoice(t *testing.T) {
 	switch {
 	case HasAMX() && BF16Kernel() != "amx-bf16":
 		t.Errorf("AMX is usable but the bf16 GEMM runs %s", BF16Kernel())
-	case !HasAMX() && hasBF16Vec && BF16Kernel() != "avx512-bf16":
+	case !hasAMXBF16CPU && hasBF16Vec && BF16Kernel() != "avx512-bf16":
 		t.Errorf("AVX512_BF16 is present but the bf16 GEMM runs %s", BF16Kernel())
 	}
+	t.Logf("int8 GEMM runs %s (AMX-INT8 CPU: %v, AVX512-VNNI: %v)", Int8Kernel(), hasAMXInt8CPU, hasVNNI8)
+	switch {
+	case hasAMXInt8CPU && HasAMX() && Int8Kernel() != "amx-int8":
+		t.Errorf("AMX-INT8 is usable but the int8 GEMM runs %s", Int8Kernel())
+	case !(hasAMXInt8CPU && HasAMX()) && hasVNNI8 && Int8Kernel() != "avx512-vnni":
+		t.Errorf("AVX512-VNNI is present but the int8 GEMM runs %s", Int8Kernel())
+	}
+}
+
+// With one-panel A blocks, small int8 products cross the block boundaries.
+func TestGemmInt8TinyBlocks(t *testing.T) {
+	forceParallel(t)
+	defer func(b int) { int8BlockBytes = b }(int8BlockBytes)
+	int8BlockBytes = 1
+	var impls []int8Impl
+	for _, p := range allInt8Impls(t) {
+		if _, ok := p.(*tiledInt8); ok {
+			impls = append(impls, p)
+		}
+	}
+	if len(impls) == 0 {
+		t.Skip("no tiled int8 path on this CPU (needs AVX512-VNNI or AMX-INT8)")
+	}
+	checkInt8(t, impls, []int{1, 2, 3}, 100, 70, 130, 2, 9)
 }

@@ -53,6 +53,10 @@ func generate() []byte {
 	genPackRowsTrans(&w)
 	genPackPairs(&w, false)
 	genPackPairs(&w, true)
+	genTileGemmInt8(&w)
+	genVNNIKernel(&w)
+	genRowMinMax(&w)
+	genQuantRows(&w)
 	genProbes(&w)
 	return w.Bytes()
 }
@@ -496,6 +500,327 @@ func genProbes(w *asm) {
 	}
 	w.p("DECQ CX")
 	w.p("JNZ %s_loop", name)
+	w.p("VZEROUPPER")
+	w.p("RET")
+}
+
+// int8 layouts: as the bf16 ones with 64 one-byte k values per tile row, so
+// a step covers k … k+63 and a B tile row holds, per column, the quad
+// k = 4q … 4q+3. A holds unsigned activations (u8 with a zero point per
+// row), B signed weights (s8, symmetric per column).
+
+// dequantRow emits the int8 epilogue for one 32-column row of C held in
+// Z24 (columns 0–15) and Z25 (16–31) as int32 sums Σ qa·qw:
+// C = float32(acc − zp·colSum)·rowScale·colScale, with zp and rowScale
+// broadcast from (zpAddr) and (saAddr), colSum in Z16/Z17 and colScale in
+// Z18/Z19; it stores the row at (dst).
+func dequantRow(w *asm, zpAddr, saAddr, dst string) {
+	w.p("VPBROADCASTD %s, Z20", zpAddr)
+	w.p("VBROADCASTSS %s, Z21", saAddr)
+	w.p("VPMULLD Z16, Z20, Z22")
+	w.p("VPMULLD Z17, Z20, Z23")
+	w.p("VPSUBD Z22, Z24, Z24")
+	w.p("VPSUBD Z23, Z25, Z25")
+	w.p("VCVTDQ2PS Z24, Z24")
+	w.p("VCVTDQ2PS Z25, Z25")
+	w.p("VMULPS Z21, Z24, Z24")
+	w.p("VMULPS Z21, Z25, Z25")
+	w.p("VMULPS Z18, Z24, Z24")
+	w.p("VMULPS Z19, Z25, Z25")
+	w.p("VMOVUPS Z24, %s", dst)
+	w.p("VMOVUPS Z25, 64%s", dst)
+}
+
+// genTileGemmInt8 emits func amxInt8Tiles(cfg *byte, a *uint8, aPanel int,
+// b *int8, bPanel int, c *float32, ldc, kSteps, mTiles, nTiles int,
+// scratch *int32, rowZP *int32, rowScale *float32, colSum *int32,
+// colScale *float32): genTileGemm's loop with TDPBUSD (u8·s8 into int32)
+// from zero over all of k, each 32×32 block then dequantized through
+// scratch (4 KiB) into C. rowZP and rowScale hold one value per row of C,
+// colSum and colScale one per column (see dequantRow).
+func genTileGemmInt8(w *asm) {
+	const name = "amxInt8Tiles"
+	w.textFrame(name, "(cfg *byte, a *uint8, aPanel int, b *int8, bPanel int, c *float32, ldc, kSteps, mTiles, nTiles int, scratch *int32, rowZP *int32, rowScale *float32, colSum *int32, colScale *float32)", 48, 120)
+	w.p("MOVQ cfg+0(FP), AX")
+	w.raw(ldtilecfg(mem{rAX, -1, 0}))
+	w.p("MOVQ ldc+48(FP), R8")
+	w.p("MOVQ $%d, R9", tileRowBytes)
+	w.p("MOVQ b+24(FP), DI")
+	w.p("MOVQ c+40(FP), R13")
+	w.label(name + "_cols")
+	w.p("MOVQ a+8(FP), R12")
+	w.p("MOVQ R13, DX")
+	w.p("MOVQ DI, BX")
+	w.p("ADDQ bPanel+32(FP), BX") // next B panel, to prefetch
+	w.p("MOVQ mTiles+64(FP), AX")
+	w.p("MOVQ AX, rows-8(SP)")
+	w.p("MOVQ rowZP+88(FP), AX")
+	w.p("MOVQ AX, zp-24(SP)")
+	w.p("MOVQ rowScale+96(FP), AX")
+	w.p("MOVQ AX, sa-32(SP)")
+	w.label(name + "_rows")
+	w.p("LEAQ (DX)(R8*8), R11")
+	w.p("LEAQ (R11)(R8*8), R11")
+	w.p("LEAQ (R11)(R8*8), R11")
+	w.p("LEAQ (R11)(R8*8), R11") // the next block's C, to prefetch
+	w.p("CMPQ rows-8(SP), $1")
+	w.p("JNE %s_pf", name)
+	w.p("LEAQ 128(R13), R11")
+	w.label(name + "_pf")
+	w.p("MOVQ R8, AX")
+	w.p("SHLQ $5, AX")
+	w.p("ADDQ R11, AX")
+	w.p("MOVQ AX, pfEnd-16(SP)")
+	for t := 0; t < 4; t++ {
+		w.raw(tilezero(t))
+	}
+	w.p("MOVQ R12, SI")
+	w.p("MOVQ DI, AX")
+	w.p("MOVQ kSteps+56(FP), CX")
+	w.label(name + "_step")
+	w.raw(tileloadd(4, mem{rSI, r9, 0}))
+	w.raw(tileloadd(6, mem{rAX, r9, 0}))
+	w.raw(tileloadd(7, mem{rAX, r9, tileBytes}))
+	w.raw(tileloadd(5, mem{rSI, r9, tileBytes}))
+	w.raw(tileDot("tdpbusd", 0, 4, 6))
+	w.raw(tileDot("tdpbusd", 1, 4, 7))
+	w.raw(tileDot("tdpbusd", 2, 5, 6))
+	w.raw(tileDot("tdpbusd", 3, 5, 7))
+	w.p("PREFETCHT1 (BX)")
+	w.p("PREFETCHT1 64(BX)")
+	w.p("ADDQ $128, BX")
+	w.p("CMPQ R11, pfEnd-16(SP)")
+	w.p("JAE %s_nopf", name)
+	w.p("PREFETCHT0 (R11)")
+	w.p("PREFETCHT0 64(R11)")
+	w.p("PREFETCHT0 (R11)(R8*1)")
+	w.p("PREFETCHT0 64(R11)(R8*1)")
+	w.p("LEAQ (R11)(R8*2), R11")
+	w.label(name + "_nopf")
+	w.p("ADDQ $%d, SI", stepBytes)
+	w.p("ADDQ $%d, AX", stepBytes)
+	w.p("DECQ CX")
+	w.p("JNZ %s_step", name)
+	// Epilogue: the four tiles to scratch, then row by row to C.
+	w.p("MOVQ scratch+80(FP), AX")
+	w.p("MOVQ $128, CX")
+	w.raw(tilestored(0, mem{rAX, rCX, 0}))
+	w.raw(tilestored(1, mem{rAX, rCX, 64}))
+	w.raw(tilestored(2, mem{rAX, rCX, 16 * 128}))
+	w.raw(tilestored(3, mem{rAX, rCX, 16*128 + 64}))
+	w.p("MOVQ colSum+104(FP), CX")
+	w.p("VMOVDQU32 (CX), Z16")
+	w.p("VMOVDQU32 64(CX), Z17")
+	w.p("MOVQ colScale+112(FP), CX")
+	w.p("VMOVUPS (CX), Z18")
+	w.p("VMOVUPS 64(CX), Z19")
+	w.p("MOVQ zp-24(SP), SI")
+	w.p("MOVQ sa-32(SP), CX")
+	w.p("MOVQ DX, R11")
+	for r := 0; r < 32; r++ {
+		w.p("VMOVDQU32 %d(AX), Z24", r*128)
+		w.p("VMOVDQU32 %d(AX), Z25", r*128+64)
+		dequantRow(w, fmt.Sprintf("%d(SI)", 4*r), fmt.Sprintf("%d(CX)", 4*r), "(R11)")
+		if r < 31 {
+			w.p("ADDQ R8, R11")
+		}
+	}
+	w.p("ADDQ $128, zp-24(SP)")
+	w.p("ADDQ $128, sa-32(SP)")
+	w.p("ADDQ aPanel+16(FP), R12")
+	w.p("LEAQ (R11)(R8*1), DX") // DX = C + 32 rows
+	w.p("DECQ rows-8(SP)")
+	w.p("JNZ %s_rows", name)
+	w.p("ADDQ bPanel+32(FP), DI")
+	w.p("ADDQ $128, R13")
+	w.p("ADDQ $128, colSum+104(FP)")
+	w.p("ADDQ $128, colScale+112(FP)")
+	w.p("DECQ nTiles+72(FP)")
+	w.p("JNZ %s_cols", name)
+	w.raw(tilerelease())
+	w.p("VZEROUPPER")
+	w.p("RET")
+}
+
+// genVNNIKernel emits func vnniKernel8x32(kSteps int, a *uint8, b *int8,
+// c *float32, ldc int, rowZP *int32, rowScale *float32, colSum *int32,
+// colScale *float32): the AVX512-VNNI fallback on the int8 layouts, an 8×32
+// block of C (a at 8 consecutive rows of an A panel) summed with VPDPBUSD
+// and dequantized as the AMX kernel does.
+func genVNNIKernel(w *asm) {
+	const name = "vnniKernel8x32"
+	w.text(name, "(kSteps int, a *uint8, b *int8, c *float32, ldc int, rowZP *int32, rowScale *float32, colSum *int32, colScale *float32)", 72)
+	w.p("MOVQ kSteps+0(FP), CX")
+	w.p("MOVQ a+8(FP), SI")
+	w.p("MOVQ b+16(FP), DI")
+	w.p("MOVQ c+24(FP), DX")
+	w.p("MOVQ ldc+32(FP), R8")
+	acc := func(r, h int) int { return 2*r + h }
+	for i := 0; i < 2*rowsPerGroup; i++ {
+		w.p("VPXORD Z%d, Z%d, Z%d", i, i, i)
+	}
+	w.label(name + "_step")
+	for q := 0; q < 16; q++ {
+		w.p("VMOVDQU32 %d(DI), Z16", q*tileRowBytes)
+		w.p("VMOVDQU32 %d(DI), Z17", tileBytes+q*tileRowBytes)
+		for r := 0; r < rowsPerGroup; r++ {
+			bc := 18 + (q*rowsPerGroup+r)%8
+			w.p("VPBROADCASTD %d(SI), Z%d", r*tileRowBytes+q*4, bc)
+			// VPDPBUSD: the unsigned bytes are the second source (A).
+			w.p("VPDPBUSD Z16, Z%d, Z%d", bc, acc(r, 0))
+			w.p("VPDPBUSD Z17, Z%d, Z%d", bc, acc(r, 1))
+		}
+	}
+	w.p("ADDQ $%d, SI", stepBytes)
+	w.p("ADDQ $%d, DI", stepBytes)
+	w.p("DECQ CX")
+	w.p("JNZ %s_step", name)
+	w.p("MOVQ colSum+56(FP), CX")
+	w.p("VMOVDQU32 (CX), Z16")
+	w.p("VMOVDQU32 64(CX), Z17")
+	w.p("MOVQ colScale+64(FP), CX")
+	w.p("VMOVUPS (CX), Z18")
+	w.p("VMOVUPS 64(CX), Z19")
+	w.p("MOVQ rowZP+40(FP), SI")
+	w.p("MOVQ rowScale+48(FP), CX")
+	for r := 0; r < rowsPerGroup; r++ {
+		w.p("VMOVDQA32 Z%d, Z24", acc(r, 0))
+		w.p("VMOVDQA32 Z%d, Z25", acc(r, 1))
+		dequantRow(w, fmt.Sprintf("%d(SI)", 4*r), fmt.Sprintf("%d(CX)", 4*r), "(DX)")
+		if r+1 < rowsPerGroup {
+			w.p("ADDQ R8, DX")
+		}
+	}
+	w.p("VZEROUPPER")
+	w.p("RET")
+}
+
+// genRowMinMax emits func rowMinMax(src *float32, ld, rows, steps, mask1,
+// mask2, mask3, mask4 int, out *float32): for each row (ld bytes apart) of
+// 64·steps values, the last step's loads masked by mask1…mask4 (16 values
+// each), the per-lane minimum and maximum of 0 and the row's values, as 16
+// + 16 floats at out + 128·row. The caller reduces the lanes.
+func genRowMinMax(w *asm) {
+	const name = "rowMinMax"
+	w.text(name, "(src *float32, ld, rows, steps, mask1, mask2, mask3, mask4 int, out *float32)", 72)
+	w.p("MOVQ src+0(FP), R10")
+	w.p("MOVQ ld+8(FP), R8")
+	w.p("MOVQ rows+16(FP), BX")
+	w.p("MOVQ out+64(FP), DI")
+	for i, arg := range []string{"mask1+32(FP)", "mask2+40(FP)", "mask3+48(FP)", "mask4+56(FP)"} {
+		w.p("MOVQ %s, AX", arg)
+		w.p("KMOVW AX, K%d", i+1)
+	}
+	w.label(name + "_row")
+	w.p("MOVQ R10, SI")
+	w.p("MOVQ steps+24(FP), CX")
+	w.p("VPXORD Z0, Z0, Z0") // min
+	w.p("VPXORD Z1, Z1, Z1") // max
+	w.p("DECQ CX")
+	w.p("JZ %s_last", name)
+	w.label(name + "_step")
+	for i := 0; i < 4; i++ {
+		w.p("VMOVUPS %d(SI), Z2", 64*i)
+		w.p("VMINPS Z2, Z0, Z0")
+		w.p("VMAXPS Z2, Z1, Z1")
+	}
+	w.p("ADDQ $256, SI")
+	w.p("DECQ CX")
+	w.p("JNZ %s_step", name)
+	w.label(name + "_last")
+	for i := 0; i < 4; i++ {
+		w.p("VMOVUPS.Z %d(SI), K%d, Z2", 64*i, i+1)
+		w.p("VMINPS Z2, Z0, Z0") // masked-out lanes read 0, which min/max include anyway
+		w.p("VMAXPS Z2, Z1, Z1")
+	}
+	w.p("VMOVUPS Z0, (DI)")
+	w.p("VMOVUPS Z1, 64(DI)")
+	w.p("ADDQ $128, DI")
+	w.p("ADDQ R8, R10")
+	w.p("DECQ BX")
+	w.p("JNZ %s_row", name)
+	w.p("VZEROUPPER")
+	w.p("RET")
+}
+
+// genQuantRows emits func quantRowsU8(dst *uint8, src *float32, ld, lanes,
+// steps, dstStep, mask1, mask2, mask3, mask4 int, inv *float32, zp *int32):
+// packRowsBF16 for int8 A: lane r (r < lanes) is source row r, quantized to
+// clamp(round(x·inv[r]) + zp[r], 0, 255) (round to nearest even), 64 values
+// per tile row and step; the last step's loads are masked (a masked value
+// quantizes to zp, harmless against B's zero padding). Lanes ≥ lanes are 0.
+func genQuantRows(w *asm) {
+	const name = "quantRowsU8"
+	w.text(name, "(dst *uint8, src *float32, ld, lanes, steps, dstStep, mask1, mask2, mask3, mask4 int, inv *float32, zp *int32)", 96)
+	w.p("MOVQ dst+0(FP), R9")
+	w.p("MOVQ src+8(FP), R10")
+	w.p("MOVQ ld+16(FP), R8")
+	w.p("MOVQ lanes+24(FP), BX")
+	w.p("MOVQ dstStep+40(FP), R11")
+	w.p("MOVQ inv+80(FP), R12")
+	w.p("MOVQ zp+88(FP), R13")
+	for i, arg := range []string{"mask1+48(FP)", "mask2+56(FP)", "mask3+64(FP)", "mask4+72(FP)"} {
+		w.p("MOVQ %s, AX", arg)
+		w.p("KMOVW AX, K%d", i+1)
+	}
+	w.p("VPXORD Z30, Z30, Z30")
+	w.p("MOVL $255, AX")
+	w.p("VPBROADCASTD AX, Z31")
+	w.p("MOVQ $16, DX")
+	w.p("SUBQ BX, DX") // lanes to zero
+	w.p("TESTQ BX, BX")
+	w.p("JZ %s_zero", name)
+	quant := func(masked bool) {
+		for i := 0; i < 4; i++ {
+			if masked {
+				w.p("VMULPS.Z %d(SI), Z28, K%d, Z%d", 64*i, i+1, i)
+			} else {
+				w.p("VMULPS %d(SI), Z28, Z%d", 64*i, i)
+			}
+			w.p("VCVTPS2DQ Z%d, Z%d", i, i)
+			w.p("VPADDD Z29, Z%d, Z%d", i, i)
+			w.p("VPMAXSD Z30, Z%d, Z%d", i, i)
+			w.p("VPMINSD Z31, Z%d, Z%d", i, i)
+			w.p("VPMOVDB Z%d, %d(DI)", i, 16*i)
+		}
+	}
+	w.label(name + "_row")
+	w.p("VBROADCASTSS (R12), Z28")
+	w.p("VPBROADCASTD (R13), Z29")
+	w.p("MOVQ R10, SI")
+	w.p("MOVQ R9, DI")
+	w.p("MOVQ steps+32(FP), CX")
+	w.p("DECQ CX")
+	w.p("JZ %s_last", name)
+	w.label(name + "_step")
+	quant(false)
+	w.p("ADDQ $256, SI")
+	w.p("ADDQ R11, DI")
+	w.p("DECQ CX")
+	w.p("JNZ %s_step", name)
+	w.label(name + "_last")
+	quant(true)
+	w.p("ADDQ R8, R10")
+	w.p("ADDQ $%d, R9", tileRowBytes)
+	w.p("ADDQ $4, R12")
+	w.p("ADDQ $4, R13")
+	w.p("DECQ BX")
+	w.p("JNZ %s_row", name)
+	w.label(name + "_zero")
+	w.p("TESTQ DX, DX")
+	w.p("JZ %s_done", name)
+	w.label(name + "_zrow")
+	w.p("MOVQ R9, DI")
+	w.p("MOVQ steps+32(FP), CX")
+	w.label(name + "_zstep")
+	w.p("VMOVDQU32 Z30, (DI)")
+	w.p("ADDQ R11, DI")
+	w.p("DECQ CX")
+	w.p("JNZ %s_zstep", name)
+	w.p("ADDQ $%d, R9", tileRowBytes)
+	w.p("DECQ DX")
+	w.p("JNZ %s_zrow", name)
+	w.label(name + "_done")
 	w.p("VZEROUPPER")
 	w.p("RET")
 }

@@ -14,7 +14,7 @@ import (
 // layouts. Byte strides and counts are passed as ints.
 
 //go:noescape
-func amxBF16Tiles(cfg *byte, a *uint16, aPanel int, b *uint16, bPanel int, c *float32, ldc, kSteps, mTiles, nTiles, load int, scratch *float32)
+func amxBF16Tiles(cfg *byte, a *uint16, aPanel int, b *uint16, bPanel int, c *float32, ldc, kSteps, mTiles, nTiles, load int)
 
 //go:noescape
 func dpbf16Kernel8x32(kSteps int, a, b *uint16, c *float32, ldc, load int)
@@ -106,3 +106,9 @@ func rowMinMax(src *float32, ld, rows, steps, mask1, mask2, mask3, mask4 int, ou
 
 //go:noescape
 func quantRowsU8(dst *uint8, src *float32, ld, lanes, steps, dstStep, mask1, mask2, mask3, mask4 int, inv *float32, zp *int32)
+
+// amxProbe runs 4n tile products on tiles loaded from a and b, with no
+// memory traffic (throughput probe); int8 ≠ 0 selects TDPBUSD.
+//
+//go:noescape
+func amxProbe(cfg *byte, a, b *uint16, n, int8 int)

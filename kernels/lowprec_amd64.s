@@ -21,8 +21,8 @@ DATA interleaveWords<>+56(SB)/4, $0x001e000e
 DATA interleaveWords<>+60(SB)/4, $0x001f000f
 GLOBL interleaveWords<>(SB), RODATA|NOPTR, $64
 
-// func amxBF16Tiles(cfg *byte, a *uint16, aPanel int, b *uint16, bPanel int, c *float32, ldc, kSteps, mTiles, nTiles, load int, scratch *float32)
-TEXT ·amxBF16Tiles(SB), NOSPLIT, $16-96
+// func amxBF16Tiles(cfg *byte, a *uint16, aPanel int, b *uint16, bPanel int, c *float32, ldc, kSteps, mTiles, nTiles, load int)
+TEXT ·amxBF16Tiles(SB), NOSPLIT, $16-88
 	MOVQ cfg+0(FP), AX
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // ldtilecfg (%rax)
 	MOVQ ldc+48(FP), R8
@@ -48,10 +48,6 @@ amxBF16Tiles_pf:
 	MOVQ R8, AX
 	SHLQ $5, AX
 	ADDQ R11, AX
-	CMPQ scratch+88(FP), $0
-	JEQ amxBF16Tiles_pfset
-	MOVQ R11, AX
-amxBF16Tiles_pfset:
 	MOVQ AX, pfEnd-16(SP)
 	CMPQ load+80(FP), $0
 	JEQ amxBF16Tiles_zero
@@ -70,10 +66,10 @@ amxBF16Tiles_k:
 	MOVQ DI, AX
 	MOVQ kSteps+56(FP), CX
 amxBF16Tiles_step:
-	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x24; BYTE $0x0e // tileloadd (%rsi,%r9,1), %tmm4
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x79; BYTE $0x4b; BYTE $0x24; BYTE $0x0e // tileloaddt1 (%rsi,%r9,1), %tmm4
 	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x34; BYTE $0x08 // tileloadd (%rax,%r9,1), %tmm6
 	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0xbc; BYTE $0x08; BYTE $0x00; BYTE $0x04; BYTE $0x00; BYTE $0x00 // tileloadd 1024(%rax,%r9,1), %tmm7
-	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0xac; BYTE $0x0e; BYTE $0x00; BYTE $0x04; BYTE $0x00; BYTE $0x00 // tileloadd 1024(%rsi,%r9,1), %tmm5
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x79; BYTE $0x4b; BYTE $0xac; BYTE $0x0e; BYTE $0x00; BYTE $0x04; BYTE $0x00; BYTE $0x00 // tileloaddt1 1024(%rsi,%r9,1), %tmm5
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xc4 // tdpbf16ps %tmm6, %tmm4, %tmm0
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x42; BYTE $0x5c; BYTE $0xcc // tdpbf16ps %tmm7, %tmm4, %tmm1
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xd5 // tdpbf16ps %tmm6, %tmm5, %tmm2
@@ -93,181 +89,10 @@ amxBF16Tiles_nopf:
 	ADDQ $2048, AX
 	DECQ CX
 	JNZ amxBF16Tiles_step
-	CMPQ scratch+88(FP), $0
-	JNE amxBF16Tiles_nt
 	BYTE $0xc4; BYTE $0xa2; BYTE $0x7a; BYTE $0x4b; BYTE $0x04; BYTE $0x02 // tilestored %tmm0, (%rdx,%r8,1)
 	BYTE $0xc4; BYTE $0xa2; BYTE $0x7a; BYTE $0x4b; BYTE $0x4c; BYTE $0x02; BYTE $0x40 // tilestored %tmm1, 64(%rdx,%r8,1)
 	BYTE $0xc4; BYTE $0x82; BYTE $0x7a; BYTE $0x4b; BYTE $0x14; BYTE $0x02 // tilestored %tmm2, (%r10,%r8,1)
 	BYTE $0xc4; BYTE $0x82; BYTE $0x7a; BYTE $0x4b; BYTE $0x5c; BYTE $0x02; BYTE $0x40 // tilestored %tmm3, 64(%r10,%r8,1)
-	JMP amxBF16Tiles_stored
-amxBF16Tiles_nt:
-	MOVQ scratch+88(FP), AX
-	MOVQ $128, CX
-	BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x04; BYTE $0x08 // tilestored %tmm0, (%rax,%rcx,1)
-	BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x4c; BYTE $0x08; BYTE $0x40 // tilestored %tmm1, 64(%rax,%rcx,1)
-	BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x94; BYTE $0x08; BYTE $0x00; BYTE $0x08; BYTE $0x00; BYTE $0x00 // tilestored %tmm2, 2048(%rax,%rcx,1)
-	BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0x9c; BYTE $0x08; BYTE $0x40; BYTE $0x08; BYTE $0x00; BYTE $0x00 // tilestored %tmm3, 2112(%rax,%rcx,1)
-	MOVQ DX, CX
-	VMOVUPS 0(AX), Z0
-	VMOVUPS 64(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 128(AX), Z0
-	VMOVUPS 192(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 256(AX), Z0
-	VMOVUPS 320(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 384(AX), Z0
-	VMOVUPS 448(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 512(AX), Z0
-	VMOVUPS 576(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 640(AX), Z0
-	VMOVUPS 704(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 768(AX), Z0
-	VMOVUPS 832(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 896(AX), Z0
-	VMOVUPS 960(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 1024(AX), Z0
-	VMOVUPS 1088(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 1152(AX), Z0
-	VMOVUPS 1216(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 1280(AX), Z0
-	VMOVUPS 1344(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 1408(AX), Z0
-	VMOVUPS 1472(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 1536(AX), Z0
-	VMOVUPS 1600(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 1664(AX), Z0
-	VMOVUPS 1728(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 1792(AX), Z0
-	VMOVUPS 1856(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 1920(AX), Z0
-	VMOVUPS 1984(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 2048(AX), Z0
-	VMOVUPS 2112(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 2176(AX), Z0
-	VMOVUPS 2240(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 2304(AX), Z0
-	VMOVUPS 2368(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 2432(AX), Z0
-	VMOVUPS 2496(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 2560(AX), Z0
-	VMOVUPS 2624(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 2688(AX), Z0
-	VMOVUPS 2752(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 2816(AX), Z0
-	VMOVUPS 2880(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 2944(AX), Z0
-	VMOVUPS 3008(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 3072(AX), Z0
-	VMOVUPS 3136(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 3200(AX), Z0
-	VMOVUPS 3264(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 3328(AX), Z0
-	VMOVUPS 3392(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 3456(AX), Z0
-	VMOVUPS 3520(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 3584(AX), Z0
-	VMOVUPS 3648(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 3712(AX), Z0
-	VMOVUPS 3776(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 3840(AX), Z0
-	VMOVUPS 3904(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-	ADDQ R8, CX
-	VMOVUPS 3968(AX), Z0
-	VMOVUPS 4032(AX), Z1
-	VMOVNTPS Z0, (CX)
-	VMOVNTPS Z1, 64(CX)
-amxBF16Tiles_stored:
 	ADDQ aPanel+16(FP), R12
 	LEAQ (R10)(R8*8), DX
 	LEAQ (DX)(R8*8), DX
@@ -278,8 +103,6 @@ amxBF16Tiles_stored:
 	DECQ nTiles+72(FP)
 	JNZ amxBF16Tiles_cols
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0xc0 // tilerelease
-	SFENCE
-	VZEROUPPER
 	RET
 
 // func dpbf16Kernel8x32(kSteps int, a, b *uint16, c *float32, ldc, load int)
@@ -1429,10 +1252,10 @@ amxInt8Tiles_pf:
 	MOVQ DI, AX
 	MOVQ kSteps+56(FP), CX
 amxInt8Tiles_step:
-	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x24; BYTE $0x0e // tileloadd (%rsi,%r9,1), %tmm4
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x79; BYTE $0x4b; BYTE $0x24; BYTE $0x0e // tileloaddt1 (%rsi,%r9,1), %tmm4
 	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x34; BYTE $0x08 // tileloadd (%rax,%r9,1), %tmm6
 	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0xbc; BYTE $0x08; BYTE $0x00; BYTE $0x04; BYTE $0x00; BYTE $0x00 // tileloadd 1024(%rax,%r9,1), %tmm7
-	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0xac; BYTE $0x0e; BYTE $0x00; BYTE $0x04; BYTE $0x00; BYTE $0x00 // tileloadd 1024(%rsi,%r9,1), %tmm5
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x79; BYTE $0x4b; BYTE $0xac; BYTE $0x0e; BYTE $0x00; BYTE $0x04; BYTE $0x00; BYTE $0x00 // tileloaddt1 1024(%rsi,%r9,1), %tmm5
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x49; BYTE $0x5e; BYTE $0xc4 // tdpbusd %tmm6, %tmm4, %tmm0
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x41; BYTE $0x5e; BYTE $0xcc // tdpbusd %tmm7, %tmm4, %tmm1
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x49; BYTE $0x5e; BYTE $0xd5 // tdpbusd %tmm6, %tmm5, %tmm2
@@ -2842,4 +2665,43 @@ dpbf16Probe_loop:
 	DECQ CX
 	JNZ dpbf16Probe_loop
 	VZEROUPPER
+	RET
+
+// func amxProbe(cfg *byte, a, b *uint16, n, int8 int)
+TEXT ·amxProbe(SB), NOSPLIT, $0-40
+	MOVQ cfg+0(FP), AX
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // ldtilecfg (%rax)
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ n+24(FP), CX
+	MOVQ $64, R9
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x24; BYTE $0x0e // tileloadd (%rsi,%r9,1), %tmm4
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0xac; BYTE $0x0e; BYTE $0x00; BYTE $0x04; BYTE $0x00; BYTE $0x00 // tileloadd 1024(%rsi,%r9,1), %tmm5
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0x34; BYTE $0x0f // tileloadd (%rdi,%r9,1), %tmm6
+	BYTE $0xc4; BYTE $0xa2; BYTE $0x7b; BYTE $0x4b; BYTE $0xbc; BYTE $0x0f; BYTE $0x00; BYTE $0x04; BYTE $0x00; BYTE $0x00 // tileloadd 1024(%rdi,%r9,1), %tmm7
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc0 // tilezero %tmm0
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xc8 // tilezero %tmm1
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xd0 // tilezero %tmm2
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xd8 // tilezero %tmm3
+	CMPQ int8+32(FP), $0
+	JNE amxProbe_int8
+amxProbe_tdpbf16ps:
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xc4 // tdpbf16ps %tmm6, %tmm4, %tmm0
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x42; BYTE $0x5c; BYTE $0xcc // tdpbf16ps %tmm7, %tmm4, %tmm1
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x4a; BYTE $0x5c; BYTE $0xd5 // tdpbf16ps %tmm6, %tmm5, %tmm2
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x42; BYTE $0x5c; BYTE $0xdd // tdpbf16ps %tmm7, %tmm5, %tmm3
+	DECQ CX
+	JNZ amxProbe_tdpbf16ps
+	JMP amxProbe_done
+amxProbe_int8:
+amxProbe_tdpbusd:
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x49; BYTE $0x5e; BYTE $0xc4 // tdpbusd %tmm6, %tmm4, %tmm0
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x41; BYTE $0x5e; BYTE $0xcc // tdpbusd %tmm7, %tmm4, %tmm1
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x49; BYTE $0x5e; BYTE $0xd5 // tdpbusd %tmm6, %tmm5, %tmm2
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x41; BYTE $0x5e; BYTE $0xdd // tdpbusd %tmm7, %tmm5, %tmm3
+	DECQ CX
+	JNZ amxProbe_tdpbusd
+	JMP amxProbe_done
+amxProbe_done:
+	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0xc0 // tilerelease
 	RET

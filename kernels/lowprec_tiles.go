@@ -27,15 +27,18 @@ const (
 	halfElems  = 512  // one tile
 )
 
-// Cache blocking. An A block of mcPanels panels × at most kcMaxSteps steps
-// (384 KiB at 8 × 24) stays in L2 while every B panel of the band passes by;
-// each B panel is reused by the mcPanels A panels. k is split into chunks of
-// at most kcMaxSteps steps, C being stored and reloaded between chunks. The
-// chunks depend only on k, so every C element is summed in the same order
-// whatever the thread count.
+// Cache blocking, for a 2 MiB L2 and 48 KiB L1 per core. An A block of
+// mcPanels panels × at most kcMaxSteps steps (768 KiB at 16 × 24) stays in
+// L2 while every B panel of the band passes by; each B panel chunk (48 KiB)
+// is reused by the mcPanels A panels from L1, the A tiles being loaded with
+// the no-reuse hint so they do not displace it. k is split into chunks of
+// at most kcMaxSteps steps, C being stored and reloaded between chunks.
+// The chunks depend only on k, so every C element is summed in the same
+// order whatever the thread count. (Measured on the BERT shapes: 24 steps
+// beat 12, 48 and unsplit k; 16 panels matched or beat 8 and 32.)
 var (
-	mcPanels   = 8
-	kcMaxSteps = 32
+	mcPanels   = 16
+	kcMaxSteps = 24
 )
 
 // tiledBF16 is a bf16 path on the tiled layouts; tiles runs its kernel.
@@ -44,15 +47,9 @@ type tiledBF16 struct {
 	// tiles adds, for i < mTiles and j < nTiles, A panel i (a[i·aPanel:])
 	// times B panel j (b[j·bPanel:]) over kSteps steps into the 32×32 block
 	// of C at row 32i, column 32j (c has row stride ldc), starting from C
-	// when load and from zero otherwise. scratch, when not nil, is a
-	// 1024-float, 64-byte aligned buffer the kernel may use to stream C
-	// out (for a C that is not read back soon).
-	tiles func(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool, scratch []float32)
+	// when load and from zero otherwise.
+	tiles func(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool)
 }
-
-// useNTStores lets the AMX kernel store a C it does not read with
-// non-temporal stores (see amxBF16Tiles).
-var useNTStores = true
 
 func (t *tiledBF16) kernelName() string { return t.name }
 
@@ -63,17 +60,13 @@ func checkTiles(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc
 	_ = c[(mTiles*panelWidth-1)*ldc+nTiles*panelWidth-1]
 }
 
-func amxTilesBF16(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool, scratch []float32) {
+func amxTilesBF16(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool) {
 	checkTiles(a, aPanel, b, bPanel, c, ldc, kSteps, mTiles, nTiles)
-	var nt *float32
-	if !load && useNTStores && len(scratch) >= panelWidth*panelWidth && alignedOffset(scratch) == 0 && ldc%16 == 0 && alignedOffset(c) == 0 {
-		nt = &scratch[0]
-	}
-	amxBF16Tiles(&tileConfig[0], &a[0], 2*aPanel, &b[0], 2*bPanel, &c[0], 4*ldc, kSteps, mTiles, nTiles, boolInt(load), nt)
+	amxBF16Tiles(&tileConfig[0], &a[0], 2*aPanel, &b[0], 2*bPanel, &c[0], 4*ldc, kSteps, mTiles, nTiles, boolInt(load))
 }
 
 // dpbf16Tiles covers each 32×32 block with four 8×32 VDPBF16PS kernels.
-func dpbf16Tiles(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool, _ []float32) {
+func dpbf16Tiles(a []uint16, aPanel int, b []uint16, bPanel int, c []float32, ldc, kSteps, mTiles, nTiles int, load bool) {
 	checkTiles(a, aPanel, b, bPanel, c, ldc, kSteps, mTiles, nTiles)
 	l := boolInt(load)
 	for j := 0; j < nTiles; j++ {
@@ -203,9 +196,8 @@ type tiledJob struct {
 
 // tiledWorkspace is one goroutine's packed A block and edge scratch.
 type tiledWorkspace struct {
-	a       []uint16
-	edge    []float32
-	scratch []float32 // the kernel's 4 KiB
+	a    []uint16
+	edge []float32
 	tail    [stepK * 16]float32
 }
 
@@ -260,7 +252,6 @@ func (j *tiledJob) band(r0, r1, p0, p1 int) {
 		maxSteps = max(maxSteps, last)
 	}
 	ws.a = growU16(ws.a, mcPanels*maxSteps*stepElems)
-	ws.scratch = grow(ws.scratch, panelWidth*panelWidth)
 	for ic := r0; ic < r1; ic += mcPanels * panelWidth {
 		rows := min(mcPanels*panelWidth, r1-ic)
 		for ch := 0; ch < j.chunks; ch++ {
@@ -311,14 +302,14 @@ func (j *tiledJob) block(ws *tiledWorkspace, ic, rows, s0, ns, p0, p1 int, load 
 	}
 	c := j.c[ic*j.ldc+p0*panelWidth:]
 	if mFull > 0 && nFull > 0 {
-		j.path.tiles(ws.a, aPanel, bp, bPanel, c, j.ldc, ns, mFull, nFull, load, ws.scratch)
+		j.path.tiles(ws.a, aPanel, bp, bPanel, c, j.ldc, ns, mFull, nFull, load)
 	}
 	if nFull < p1-p0 && mFull > 0 {
 		// Right edge: rows of the full row panels, last column panel.
 		e := nFull * panelWidth
 		ws.edge = grow(ws.edge, mFull*panelWidth*panelWidth)
 		j.viaEdge(ws.edge, panelWidth, c[e:], mFull*panelWidth, lastCols, load, func(edge []float32) {
-			j.path.tiles(ws.a, aPanel, bp[nFull*bPanel:], bPanel, edge, panelWidth, ns, mFull, 1, load, nil)
+			j.path.tiles(ws.a, aPanel, bp[nFull*bPanel:], bPanel, edge, panelWidth, ns, mFull, 1, load)
 		})
 	}
 	if rem := rows - mFull*panelWidth; rem > 0 {
@@ -327,7 +318,7 @@ func (j *tiledJob) block(ws *tiledWorkspace, ic, rows, s0, ns, p0, p1 int, load 
 		cols := min(w, b.n-p0*panelWidth)
 		ws.edge = grow(ws.edge, panelWidth*w)
 		j.viaEdge(ws.edge, w, c[mFull*panelWidth*j.ldc:], rem, cols, load, func(edge []float32) {
-			j.path.tiles(ws.a[mFull*aPanel:], aPanel, bp, bPanel, edge, w, ns, 1, p1-p0, load, nil)
+			j.path.tiles(ws.a[mFull*aPanel:], aPanel, bp, bPanel, edge, w, ns, 1, p1-p0, load)
 		})
 	}
 }

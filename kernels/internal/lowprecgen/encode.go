@@ -143,6 +143,14 @@ func tileloadd(t int, m mem) insn {
 	return insn{append(append(vex3(0, x, b, 0, ppF2), 0x4B), rm...), "tileloadd " + m.gnu() + ", " + tmm(t)}
 }
 
+// tileloaddt1 is tileloadd with a hint that the data will not be reused
+// soon (to keep it from displacing reused data in the first-level cache).
+func tileloaddt1(t int, m mem) insn {
+	mustIndex(m)
+	rm, x, b := modrmMem(t, m)
+	return insn{append(append(vex3(0, x, b, 0, pp66), 0x4B), rm...), "tileloaddt1 " + m.gnu() + ", " + tmm(t)}
+}
+
 // tilestored stores tile t to rows at m.base + m.disp, m.index bytes apart.
 func tilestored(t int, m mem) insn {
 	mustIndex(m)

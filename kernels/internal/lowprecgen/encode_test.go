@@ -26,7 +26,7 @@ func encodingSamples() []insn {
 	for t := 0; t < 8; t++ {
 		out = append(out, tilezero(t))
 		for _, m := range mems {
-			out = append(out, tileloadd(t, m), tilestored(t, m))
+			out = append(out, tileloadd(t, m), tileloaddt1(t, m), tilestored(t, m))
 		}
 		for a := 0; a < 8; a++ {
 			b := (a + 1) % 8

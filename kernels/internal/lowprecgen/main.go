@@ -72,8 +72,7 @@ func genInterleaveTable(w *asm) {
 }
 
 // genTileGemm emits func name(cfg *byte, a *uint16, aPanel int, b *uint16,
-// bPanel int, c *float32, ldc, kSteps, mTiles, nTiles, load int, scratch
-// *float32):
+// bPanel int, c *float32, ldc, kSteps, mTiles, nTiles, load int):
 // for each of nTiles 32-column B panels (bPanel bytes apart) and each of
 // mTiles 32-row A panels (aPanel bytes apart), the 32×32 block of C at row
 // 32·i, column 32·j (ldc bytes per row) gets A panel i · B panel j over
@@ -94,8 +93,14 @@ func genInterleaveTable(w *asm) {
 // too) the blocks are stored with non-temporal stores through scratch
 // instead: a C that is only written then costs no read for ownership of its
 // lines, half the memory traffic, and is not prefetched.
+// aLoad loads A's tiles: they stream from L2 once per B panel while B's
+// panel is reused by every A panel, so A is loaded with the no-reuse hint
+// and leaves the first-level cache to B (measured: 1.5 → 2.1 TFLOP/s per
+// core at 24 steps).
+var aLoad = tileloaddt1
+
 func genTileGemm(w *asm, name, dot string) {
-	w.textFrame(name, "(cfg *byte, a *uint16, aPanel int, b *uint16, bPanel int, c *float32, ldc, kSteps, mTiles, nTiles, load int, scratch *float32)", 16, 96)
+	w.textFrame(name, "(cfg *byte, a *uint16, aPanel int, b *uint16, bPanel int, c *float32, ldc, kSteps, mTiles, nTiles, load int)", 16, 88)
 	w.p("MOVQ cfg+0(FP), AX")
 	w.raw(ldtilecfg(mem{rAX, -1, 0}))
 	w.p("MOVQ ldc+48(FP), R8")
@@ -123,10 +128,6 @@ func genTileGemm(w *asm, name, dot string) {
 	w.p("MOVQ R8, AX")
 	w.p("SHLQ $5, AX")
 	w.p("ADDQ R11, AX")
-	w.p("CMPQ scratch+88(FP), $0")
-	w.p("JEQ %s_pfset", name)
-	w.p("MOVQ R11, AX") // non-temporal stores: no C prefetch
-	w.label(name + "_pfset")
 	w.p("MOVQ AX, pfEnd-16(SP)")
 	w.p("CMPQ load+80(FP), $0")
 	w.p("JEQ %s_zero", name)
@@ -144,10 +145,10 @@ func genTileGemm(w *asm, name, dot string) {
 	w.p("MOVQ DI, AX")
 	w.p("MOVQ kSteps+56(FP), CX")
 	w.label(name + "_step")
-	w.raw(tileloadd(4, mem{rSI, r9, 0}))
+	w.raw(aLoad(4, mem{rSI, r9, 0}))
 	w.raw(tileloadd(6, mem{rAX, r9, 0}))
 	w.raw(tileloadd(7, mem{rAX, r9, tileBytes}))
-	w.raw(tileloadd(5, mem{rSI, r9, tileBytes}))
+	w.raw(aLoad(5, mem{rSI, r9, tileBytes}))
 	w.raw(tileDot(dot, 0, 4, 6))
 	w.raw(tileDot(dot, 1, 4, 7))
 	w.raw(tileDot(dot, 2, 5, 6))
@@ -167,31 +168,10 @@ func genTileGemm(w *asm, name, dot string) {
 	w.p("ADDQ $%d, AX", stepBytes)
 	w.p("DECQ CX")
 	w.p("JNZ %s_step", name)
-	w.p("CMPQ scratch+88(FP), $0")
-	w.p("JNE %s_nt", name)
 	w.raw(tilestored(0, mem{rDX, r8, 0}))
 	w.raw(tilestored(1, mem{rDX, r8, 64}))
 	w.raw(tilestored(2, mem{r10, r8, 0}))
 	w.raw(tilestored(3, mem{r10, r8, 64}))
-	w.p("JMP %s_stored", name)
-	w.label(name + "_nt")
-	w.p("MOVQ scratch+88(FP), AX")
-	w.p("MOVQ $128, CX")
-	w.raw(tilestored(0, mem{rAX, rCX, 0}))
-	w.raw(tilestored(1, mem{rAX, rCX, 64}))
-	w.raw(tilestored(2, mem{rAX, rCX, 16 * 128}))
-	w.raw(tilestored(3, mem{rAX, rCX, 16*128 + 64}))
-	w.p("MOVQ DX, CX")
-	for r := 0; r < 32; r++ {
-		w.p("VMOVUPS %d(AX), Z0", r*128)
-		w.p("VMOVUPS %d(AX), Z1", r*128+64)
-		w.p("VMOVNTPS Z0, (CX)")
-		w.p("VMOVNTPS Z1, 64(CX)")
-		if r < 31 {
-			w.p("ADDQ R8, CX")
-		}
-	}
-	w.label(name + "_stored")
 	w.p("ADDQ aPanel+16(FP), R12")
 	w.p("LEAQ (R10)(R8*8), DX")
 	w.p("LEAQ (DX)(R8*8), DX") // DX = C + 32 rows
@@ -202,8 +182,6 @@ func genTileGemm(w *asm, name, dot string) {
 	w.p("DECQ nTiles+72(FP)")
 	w.p("JNZ %s_cols", name)
 	w.raw(tilerelease())
-	w.p("SFENCE") // order the non-temporal stores before the caller's
-	w.p("VZEROUPPER")
 	w.p("RET")
 }
 
@@ -502,6 +480,44 @@ func genProbes(w *asm) {
 	w.p("JNZ %s_loop", name)
 	w.p("VZEROUPPER")
 	w.p("RET")
+
+	// func amxProbe(cfg *byte, a, b *uint16, n int, int8 int): tiles 4–5
+	// and 6–7 loaded from a and b (2 KiB each, rows 64 bytes apart), then n
+	// rounds of the kernel's four products on them, TDPBF16PS or (int8 ≠ 0)
+	// TDPBUSD, with no memory traffic: the tile unit's own rate.
+	const probe = "amxProbe"
+	w.text(probe, "(cfg *byte, a, b *uint16, n, int8 int)", 40)
+	w.p("MOVQ cfg+0(FP), AX")
+	w.raw(ldtilecfg(mem{rAX, -1, 0}))
+	w.p("MOVQ a+8(FP), SI")
+	w.p("MOVQ b+16(FP), DI")
+	w.p("MOVQ n+24(FP), CX")
+	w.p("MOVQ $64, R9")
+	w.raw(tileloadd(4, mem{rSI, r9, 0}))
+	w.raw(tileloadd(5, mem{rSI, r9, tileBytes}))
+	w.raw(tileloadd(6, mem{rDI, r9, 0}))
+	w.raw(tileloadd(7, mem{rDI, r9, tileBytes}))
+	for t := 0; t < 4; t++ {
+		w.raw(tilezero(t))
+	}
+	w.p("CMPQ int8+32(FP), $0")
+	w.p("JNE %s_int8", probe)
+	for _, dot := range []string{"tdpbf16ps", "tdpbusd"} {
+		if dot == "tdpbusd" {
+			w.label(probe + "_int8")
+		}
+		w.label(probe + "_" + dot)
+		w.raw(tileDot(dot, 0, 4, 6))
+		w.raw(tileDot(dot, 1, 4, 7))
+		w.raw(tileDot(dot, 2, 5, 6))
+		w.raw(tileDot(dot, 3, 5, 7))
+		w.p("DECQ CX")
+		w.p("JNZ %s_%s", probe, dot)
+		w.p("JMP %s_done", probe)
+	}
+	w.label(probe + "_done")
+	w.raw(tilerelease())
+	w.p("RET")
 }
 
 // int8 layouts: as the bf16 ones with 64 one-byte k values per tile row, so
@@ -578,10 +594,10 @@ func genTileGemmInt8(w *asm) {
 	w.p("MOVQ DI, AX")
 	w.p("MOVQ kSteps+56(FP), CX")
 	w.label(name + "_step")
-	w.raw(tileloadd(4, mem{rSI, r9, 0}))
+	w.raw(aLoad(4, mem{rSI, r9, 0}))
 	w.raw(tileloadd(6, mem{rAX, r9, 0}))
 	w.raw(tileloadd(7, mem{rAX, r9, tileBytes}))
-	w.raw(tileloadd(5, mem{rSI, r9, tileBytes}))
+	w.raw(aLoad(5, mem{rSI, r9, tileBytes}))
 	w.raw(tileDot("tdpbusd", 0, 4, 6))
 	w.raw(tileDot("tdpbusd", 1, 4, 7))
 	w.raw(tileDot("tdpbusd", 2, 5, 6))

@@ -198,7 +198,7 @@ type tiledJob struct {
 type tiledWorkspace struct {
 	a    []uint16
 	edge []float32
-	tail    [stepK * 16]float32
+	tail [stepK * 16]float32
 }
 
 var tiledPool = sync.Pool{New: func() any { return new(tiledWorkspace) }}

@@ -136,7 +136,12 @@ func (t *tiledBF16) pack(p *PackedBF16, threads int, transB bool, b []float32, l
 
 func (j *packBJob) run(lo, hi int) {
 	p := j.p
-	var tail [stepK * 16]float32
+	if !j.transB {
+		var tail [stepK * 16]float32
+		col0 := lo * panelWidth
+		packPairsPanels(p.tiles[lo*p.kSteps*stepElems:], p.kSteps*stepElems, j.b, j.ldb, 0, p.k, col0, min(hi*panelWidth, p.n)-col0, hi-lo, 1, &tail, packPairsBF16)
+		return
+	}
 	for jp := lo; jp < hi; jp++ {
 		for h := 0; h < 2; h++ {
 			col := jp*panelWidth + h*16
@@ -146,35 +151,52 @@ func (j *packBJob) run(lo, hi int) {
 				zeroStrip(dst, p.kSteps)
 				continue
 			}
-			if j.transB {
-				m1, m2 := tailMasks(p.k, p.kSteps)
-				packRowsTransBF16(&dst[0], &j.b[col*j.ldb], 4*j.ldb, lanes, p.kSteps, 2*stepElems, m1, m2, 1)
-				continue
-			}
-			packPairsStrip(dst, j.b, j.ldb, 0, p.k, col, lanes, 1, &tail, packPairsBF16)
+			m1, m2 := tailMasks(p.k, p.kSteps)
+			packRowsTransBF16(&dst[0], &j.b[col*j.ldb], 4*j.ldb, lanes, p.kSteps, 2*stepElems, m1, m2, 1)
 		}
 	}
 }
 
-// packPairsStrip runs a pairs packer (source rows are k) over rows
-// k0…k1−1 and lanes col…col+lanes−1 of x, padding a last partial step
-// through the zeroed scratch tail (scaled here, so that its padding stays +0).
-func packPairsStrip(dst []uint16, x []float32, ld, k0, k1, col, lanes int, alpha float32,
+// packPairsPanels runs a pairs packer (source rows are k) over rows
+// k0…k1−1 and lanes col0…col0+cols−1 of x, into panels panels of dst
+// (panelStride elements apart), 16 lanes a strip: strip q is half q%2 of
+// panel q/2; strips past cols are zeroed. It goes step by step across all
+// strips, so that each source row is read as one contiguous run (strip by
+// strip down the rows, every 64 bytes would be a separate miss, rows being
+// a page or more apart). A last partial step goes through the zeroed
+// scratch tail (scaled here, so that its padding stays +0).
+func packPairsPanels(dst []uint16, panelStride int, x []float32, ld, k0, k1, col0, cols, panels int, alpha float32,
 	tail *[stepK * 16]float32, packer func(dst *uint16, src *float32, ld, steps, dstStep, laneMask int, alpha float32)) {
 	full := (k1 - k0) / stepK
-	mask := 1<<lanes - 1
-	if full > 0 {
-		packer(&dst[0], &x[k0*ld+col], 4*ld, full, 2*stepElems, mask, alpha)
-	}
-	if rest := k1 - k0 - full*stepK; rest > 0 {
-		clear(tail[:])
-		for r := 0; r < rest; r++ {
-			src := x[(k0+full*stepK+r)*ld+col:]
-			for c, v := range src[:lanes] {
-				tail[r*16+c] = alpha * v
-			}
+	rest := k1 - k0 - full*stepK
+	strips := (cols + 15) / 16
+	for q := 0; q < strips; q++ {
+		lanes := min(16, cols-q*16)
+		mask := 1<<lanes - 1
+		d := dst[q/2*panelStride+q%2*halfElems:]
+		col := col0 + q*16
+		for s := 0; s < full; s++ {
+			_ = d[s*stepElems+halfElems-1]
+			packer(&d[s*stepElems], &x[(k0+s*stepK)*ld+col], 4*ld, 1, 2*stepElems, mask, alpha)
 		}
-		packer(&dst[full*stepElems], &tail[0], 16*4, 1, 2*stepElems, mask, 1)
+		if rest > 0 {
+			clear(tail[:])
+			for r := 0; r < rest; r++ {
+				src := x[(k0+full*stepK+r)*ld+col:]
+				for c, v := range src[:lanes] {
+					tail[r*16+c] = alpha * v
+				}
+			}
+			_ = d[full*stepElems+halfElems-1]
+			packer(&d[full*stepElems], &tail[0], 16*4, 1, 2*stepElems, mask, 1)
+		}
+	}
+	steps := full
+	if rest > 0 {
+		steps++
+	}
+	for q := strips; q < 2*panels; q++ {
+		zeroStrip(dst[q/2*panelStride+q%2*halfElems:], steps)
 	}
 }
 
@@ -267,21 +289,22 @@ func (j *tiledJob) band(r0, r1, p0, p1 int) {
 func (j *tiledJob) packA(ws *tiledWorkspace, ic, rows, s0, ns int) {
 	k := j.b.k
 	k0, k1 := s0*stepK, min(k, (s0+ns)*stepK)
-	for t := 0; t*panelWidth < rows; t++ {
+	panels := (rows + panelWidth - 1) / panelWidth
+	if j.transA {
+		packPairsPanels(ws.a, ns*stepElems, j.a, j.lda, k0, k1, ic, rows, panels, j.alpha, &ws.tail, packPairsTransBF16)
+		return
+	}
+	m1, m2 := tailMasks(k1-k0, ns)
+	for t := 0; t < panels; t++ {
 		for h := 0; h < 2; h++ {
-			r := ic + t*panelWidth + h*16
-			lanes := min(16, rows-t*panelWidth-h*16)
+			r := t*panelWidth + h*16
+			lanes := min(16, rows-r)
 			dst := ws.a[t*ns*stepElems+h*halfElems:]
 			if lanes <= 0 {
 				zeroStrip(dst, ns)
 				continue
 			}
-			if !j.transA {
-				m1, m2 := tailMasks(k1-k0, ns)
-				packRowsBF16(&dst[0], &j.a[r*j.lda+k0], 4*j.lda, lanes, ns, 2*stepElems, m1, m2, j.alpha)
-				continue
-			}
-			packPairsStrip(dst, j.a, j.lda, k0, k1, r, lanes, j.alpha, &ws.tail, packPairsTransBF16)
+			packRowsBF16(&dst[0], &j.a[(ic+r)*j.lda+k0], 4*j.lda, lanes, ns, 2*stepElems, m1, m2, j.alpha)
 		}
 	}
 }

@@ -335,3 +335,26 @@ func TestBF16LinearLayerProducts(t *testing.T) {
 	GemmBF16(true, false, out, in, tokens, 1, dy.data, out, x.data, in, 1, dw.data, in)
 	check("backward dW", bf16Case{true, false, out, in, tokens, 1, 1, 0, 0}, dy, x, dw.data, before)
 }
+
+func TestLowPrecGemmsDoNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	defer SetThreads(Threads())
+	SetThreads(2)
+	for _, s := range [][3]int{{64, 64, 64}, {100, 70, 300}, {512, 256, 256}} {
+		m, n, k := s[0], s[1], s[2]
+		a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		pb, pi := PackBF16(true, k, n, b, k), PackInt8(n, k, b, k)
+		allocs := testing.AllocsPerRun(20, func() {
+			GemmBF16Serial(false, true, m, n, k, 0.125, a, k, b, k, 0, c, n)
+			GemmBF16(true, false, m, n, k, 1, a, m, b, n, 1, c, n)
+			GemmBF16Packed(false, m, 1, a, k, pb, 0, c, n)
+			GemmInt8(m, a, k, pi, c, n)
+		})
+		// sync.Pool may drop buffers at a GC; anything near one per call is a leak.
+		if allocs > 0.5 {
+			t.Errorf("%v: %.2f allocations per round of calls", s, allocs)
+		}
+	}
+}

@@ -106,7 +106,7 @@ func (t *tiledInt8) pack(p *PackedInt8, threads int, w []float32, ldw int) {
 	if float64(p.k)*float64(p.n) < 1<<16 {
 		parts = 1
 	}
-	runParallel(p.nPanels, parts, &packInt8Job{p: p, w: w, ldw: ldw})
+	runParallel(p.nPanels, parts, &packInt8Job{p: p, w: w, ldw: ldw}) // once per weight: may allocate
 }
 
 func (j *packInt8Job) run(lo, hi int) {
@@ -168,7 +168,9 @@ type int8Workspace struct {
 var int8Pool = sync.Pool{New: func() any { return new(int8Workspace) }}
 
 func (t *tiledInt8) gemm(threads, m int, a []float32, lda int, w *PackedInt8, c []float32, ldc int) {
-	j := int8Job{path: t, m: m, a: a, lda: lda, w: w, c: c, ldc: ldc}
+	j := int8Jobs.Get().(*int8Job)
+	defer int8Jobs.Put(j)
+	*j = int8Job{path: t, m: m, a: a, lda: lda, w: w, c: c, ldc: ldc}
 	mPanels := (m + panelWidth - 1) / panelWidth
 	parts := threads
 	if 2*float64(m)*float64(w.n)*float64(w.k) < 2*minParallelFlopsBF16 {
@@ -183,8 +185,10 @@ func (t *tiledInt8) gemm(threads, m int, a []float32, lda int, w *PackedInt8, c 
 	if j.splitN {
 		units = w.nPanels
 	}
-	runParallel(units, parts, &j)
+	runParallel(units, parts, j)
 }
+
+var int8Jobs = sync.Pool{New: func() any { return new(int8Job) }}
 
 func (j *int8Job) run(lo, hi int) {
 	if j.splitN {

@@ -131,15 +131,26 @@ func (t *tiledBF16) pack(p *PackedBF16, threads int, transB bool, b []float32, l
 	if float64(p.k)*float64(p.n) < 1<<16 {
 		parts = 1
 	}
-	runParallel(p.nPanels, parts, &packBJob{p: p, transB: transB, b: b, ldb: ldb})
+	j := packBJobs.Get().(*packBJob)
+	*j = packBJob{p: p, transB: transB, b: b, ldb: ldb}
+	runParallel(p.nPanels, parts, j)
+	*j = packBJob{}
+	packBJobs.Put(j)
 }
+
+// The jobs are pooled: handing one to the workers makes it escape.
+var (
+	packBJobs = sync.Pool{New: func() any { return new(packBJob) }}
+	tiledJobs = sync.Pool{New: func() any { return new(tiledJob) }}
+)
 
 func (j *packBJob) run(lo, hi int) {
 	p := j.p
 	if !j.transB {
-		var tail [stepK * 16]float32
+		ws := tiledPool.Get().(*tiledWorkspace) // for its tail scratch
 		col0 := lo * panelWidth
-		packPairsPanels(p.tiles[lo*p.kSteps*stepElems:], p.kSteps*stepElems, j.b, j.ldb, 0, p.k, col0, min(hi*panelWidth, p.n)-col0, hi-lo, 1, &tail, packPairsBF16)
+		packPairsPanels(p.tiles[lo*p.kSteps*stepElems:], p.kSteps*stepElems, j.b, j.ldb, 0, p.k, col0, min(hi*panelWidth, p.n)-col0, hi-lo, 1, &ws.tail, packPairsBF16)
+		tiledPool.Put(ws)
 		return
 	}
 	for jp := lo; jp < hi; jp++ {
@@ -229,7 +240,9 @@ func (t *tiledBF16) gemm(threads int, transA bool, m int, alpha float32, a []flo
 	if beta != 0 && beta != 1 {
 		scaleC(c, ldc, m, b.n, beta)
 	}
-	j := tiledJob{path: t, transA: transA, m: m, alpha: alpha, a: a, lda: lda, b: b, c: c, ldc: ldc, load: beta != 0}
+	j := tiledJobs.Get().(*tiledJob)
+	defer tiledJobs.Put(j)
+	*j = tiledJob{path: t, transA: transA, m: m, alpha: alpha, a: a, lda: lda, b: b, c: c, ldc: ldc, load: beta != 0}
 	j.chunks = (b.kSteps + kcMaxSteps - 1) / kcMaxSteps
 	mPanels := (m + panelWidth - 1) / panelWidth
 	parts := threads
@@ -247,7 +260,7 @@ func (t *tiledBF16) gemm(threads int, transA bool, m int, alpha float32, a []flo
 	if j.splitN {
 		units = b.nPanels
 	}
-	runParallel(units, parts, &j)
+	runParallel(units, parts, j)
 }
 
 func (j *tiledJob) run(lo, hi int) {

@@ -29,6 +29,9 @@ func packRowsTransBF16(dst *uint16, src *float32, ld, lanes, steps, dstStep, mas
 func packPairsBF16(dst *uint16, src *float32, ld, steps, dstStep, laneMask int, alpha float32)
 
 //go:noescape
+func packPairsRowsBF16(dst *uint16, src *float32, ld, panels, panelStride, mask1, mask2 int, alpha float32)
+
+//go:noescape
 func packPairsTransBF16(dst *uint16, src *float32, ld, steps, dstStep, laneMask int, alpha float32)
 
 // dpbf16Probe runs 24n independent VDPBF16PS (throughput probe).

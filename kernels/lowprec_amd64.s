@@ -1212,6 +1212,61 @@ packPairsTransBF16_step:
 	VZEROUPPER
 	RET
 
+// func packPairsRowsBF16(dst *uint16, src *float32, ld, panels, panelStride, mask1, mask2 int, alpha float32)
+TEXT ·packPairsRowsBF16(SB), NOSPLIT, $0-60
+	MOVQ dst+0(FP), R10
+	MOVQ src+8(FP), R12
+	MOVQ ld+16(FP), R8
+	MOVQ panelStride+32(FP), R11
+	MOVQ mask1+40(FP), AX
+	KMOVW AX, K1
+	MOVQ mask2+48(FP), AX
+	KMOVW AX, K2
+	VBROADCASTSS alpha+56(FP), Z27
+	VMOVDQU32 interleaveWords<>(SB), Z31
+	MOVQ $16, BX
+packPairsRowsBF16_pair:
+	MOVQ R12, SI
+	MOVQ R10, DI
+	MOVQ panels+24(FP), CX
+	TESTQ CX, CX
+	JZ packPairsRowsBF16_tail
+packPairsRowsBF16_panel:
+	VMULPS 0(SI), Z27, Z28
+	VMULPS 0(SI)(R8*1), Z27, Z29
+	BYTE $0x62; BYTE $0x02; BYTE $0x17; BYTE $0x40; BYTE $0x72; BYTE $0xf4 // vcvtne2ps2bf16 %zmm28, %zmm29, %zmm30
+	VPERMW Z30, Z31, Z30
+	VMOVDQU32 Z30, (DI)
+	VMULPS 64(SI), Z27, Z28
+	VMULPS 64(SI)(R8*1), Z27, Z29
+	BYTE $0x62; BYTE $0x02; BYTE $0x17; BYTE $0x40; BYTE $0x72; BYTE $0xf4 // vcvtne2ps2bf16 %zmm28, %zmm29, %zmm30
+	VPERMW Z30, Z31, Z30
+	VMOVDQU32 Z30, 1024(DI)
+	ADDQ $128, SI
+	ADDQ R11, DI
+	DECQ CX
+	JNZ packPairsRowsBF16_panel
+packPairsRowsBF16_tail:
+	CMPQ mask1+40(FP), $0
+	JEQ packPairsRowsBF16_next
+	VMULPS.Z 0(SI), Z27, K1, Z28
+	VMULPS.Z 0(SI)(R8*1), Z27, K1, Z29
+	BYTE $0x62; BYTE $0x02; BYTE $0x17; BYTE $0x40; BYTE $0x72; BYTE $0xf4 // vcvtne2ps2bf16 %zmm28, %zmm29, %zmm30
+	VPERMW Z30, Z31, Z30
+	VMOVDQU32 Z30, (DI)
+	VMULPS.Z 64(SI), Z27, K2, Z28
+	VMULPS.Z 64(SI)(R8*1), Z27, K2, Z29
+	BYTE $0x62; BYTE $0x02; BYTE $0x17; BYTE $0x40; BYTE $0x72; BYTE $0xf4 // vcvtne2ps2bf16 %zmm28, %zmm29, %zmm30
+	VPERMW Z30, Z31, Z30
+	VMOVDQU32 Z30, 1024(DI)
+packPairsRowsBF16_next:
+	LEAQ (R12)(R8*2), R12
+	ADDQ $64, R10
+	DECQ BX
+	JNZ packPairsRowsBF16_pair
+	VZEROUPPER
+	RET
+
 // func amxInt8Tiles(cfg *byte, a *uint8, aPanel int, b *int8, bPanel int, c *float32, ldc, kSteps, mTiles, nTiles int, scratch *int32, rowZP *int32, rowScale *float32, colSum *int32, colScale *float32)
 TEXT ·amxInt8Tiles(SB), NOSPLIT, $48-120
 	MOVQ cfg+0(FP), AX

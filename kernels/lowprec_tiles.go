@@ -147,10 +147,7 @@ var (
 func (j *packBJob) run(lo, hi int) {
 	p := j.p
 	if !j.transB {
-		ws := tiledPool.Get().(*tiledWorkspace) // for its tail scratch
-		col0 := lo * panelWidth
-		packPairsPanels(p.tiles[lo*p.kSteps*stepElems:], p.kSteps*stepElems, j.b, j.ldb, 0, p.k, col0, min(hi*panelWidth, p.n)-col0, hi-lo, 1, &ws.tail, packPairsBF16)
-		tiledPool.Put(ws)
+		j.packRows(lo, hi)
 		return
 	}
 	for jp := lo; jp < hi; jp++ {
@@ -165,6 +162,33 @@ func (j *packBJob) run(lo, hi int) {
 			m1, m2 := tailMasks(p.k, p.kSteps)
 			packRowsTransBF16(&dst[0], &j.b[col*j.ldb], 4*j.ldb, lanes, p.kSteps, 2*stepElems, m1, m2, 1)
 		}
+	}
+}
+
+// packRows packs panels lo…hi−1 of a row-major op(B) = B: every full k step
+// across all the panels at once, reading each source row front to back,
+// and a last partial step strip by strip.
+func (j *packBJob) packRows(lo, hi int) {
+	p := j.p
+	col0 := lo * panelWidth
+	cols := min(hi*panelWidth, p.n) - col0
+	full := cols / panelWidth
+	m1, m2 := 0, 0
+	if rest := cols - full*panelWidth; rest > 0 {
+		m1, m2 = 1<<min(rest, 16)-1, 1<<max(rest-16, 0)-1
+	}
+	dst := p.tiles[lo*p.kSteps*stepElems:]
+	panelStride := p.kSteps * stepElems
+	fullSteps := p.k / stepK
+	for s := 0; s < fullSteps; s++ {
+		_ = dst[(hi-lo-1)*panelStride+s*stepElems+stepElems-1]
+		packPairsRowsBF16(&dst[s*stepElems], &j.b[s*stepK*j.ldb+col0], 4*j.ldb, full, 2*panelStride, m1, m2, 1)
+	}
+	if fullSteps < p.kSteps {
+		ws := tiledPool.Get().(*tiledWorkspace) // for its tail scratch
+		k0 := fullSteps * stepK
+		packPairsPanels(dst[fullSteps*stepElems:], panelStride, j.b, j.ldb, k0, p.k, col0, cols, hi-lo, 1, &ws.tail, packPairsBF16)
+		tiledPool.Put(ws)
 	}
 }
 

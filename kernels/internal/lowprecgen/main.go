@@ -53,6 +53,7 @@ func generate() []byte {
 	genPackRowsTrans(&w)
 	genPackPairs(&w, false)
 	genPackPairs(&w, true)
+	genPackPairsRows(&w)
 	genTileGemmInt8(&w)
 	genVNNIKernel(&w)
 	genRowMinMax(&w)
@@ -837,6 +838,71 @@ func genQuantRows(w *asm) {
 	w.p("DECQ DX")
 	w.p("JNZ %s_zrow", name)
 	w.label(name + "_done")
+	w.p("VZEROUPPER")
+	w.p("RET")
+}
+
+// genPackPairsRows emits func packPairsRowsBF16(dst *uint16, src *float32,
+// ld, panels, panelStride, mask1, mask2 int, alpha float32): one k step of
+// packPairsBF16 across whole panels: source rows 2p and 2p+1 (ld bytes
+// apart, 32 rows) are read front to back, each 16 columns converted and
+// interleaved into tile row p of its strip, strip 2i and 2i+1 being the two
+// halves of panel i (panelStride bytes apart). panels full panels are
+// packed, then, when mask1 ≠ 0, one more whose two strips' loads are masked
+// by mask1 and mask2. Reading whole rows keeps every load sequential; strip
+// by strip, rows a page or more apart would make each line a separate miss.
+func genPackPairsRows(w *asm) {
+	const name = "packPairsRowsBF16"
+	w.text(name, "(dst *uint16, src *float32, ld, panels, panelStride, mask1, mask2 int, alpha float32)", 60)
+	w.p("MOVQ dst+0(FP), R10")
+	w.p("MOVQ src+8(FP), R12")
+	w.p("MOVQ ld+16(FP), R8")
+	w.p("MOVQ panelStride+32(FP), R11")
+	w.p("MOVQ mask1+40(FP), AX")
+	w.p("KMOVW AX, K1")
+	w.p("MOVQ mask2+48(FP), AX")
+	w.p("KMOVW AX, K2")
+	w.p("VBROADCASTSS alpha+56(FP), Z27")
+	w.p("VMOVDQU32 interleaveWords<>(SB), Z31")
+	w.p("MOVQ $16, BX") // pair rows
+	strip := func(off int, mask string) {
+		if mask == "" {
+			w.p("VMULPS %d(SI), Z27, Z28", off)
+			w.p("VMULPS %d(SI)(R8*1), Z27, Z29", off)
+		} else {
+			w.p("VMULPS.Z %d(SI), Z27, %s, Z28", off, mask)
+			w.p("VMULPS.Z %d(SI)(R8*1), Z27, %s, Z29", off, mask)
+		}
+		w.raw(vcvtne2ps2bf16(30, 29, 28))
+		w.p("VPERMW Z30, Z31, Z30")
+	}
+	w.label(name + "_pair")
+	w.p("MOVQ R12, SI")
+	w.p("MOVQ R10, DI")
+	w.p("MOVQ panels+24(FP), CX")
+	w.p("TESTQ CX, CX")
+	w.p("JZ %s_tail", name)
+	w.label(name + "_panel")
+	strip(0, "")
+	w.p("VMOVDQU32 Z30, (DI)")
+	strip(64, "")
+	w.p("VMOVDQU32 Z30, %d(DI)", tileBytes)
+	w.p("ADDQ $128, SI")
+	w.p("ADDQ R11, DI")
+	w.p("DECQ CX")
+	w.p("JNZ %s_panel", name)
+	w.label(name + "_tail")
+	w.p("CMPQ mask1+40(FP), $0")
+	w.p("JEQ %s_next", name)
+	strip(0, "K1")
+	w.p("VMOVDQU32 Z30, (DI)")
+	strip(64, "K2")
+	w.p("VMOVDQU32 Z30, %d(DI)", tileBytes)
+	w.label(name + "_next")
+	w.p("LEAQ (R12)(R8*2), R12")
+	w.p("ADDQ $%d, R10", tileRowBytes)
+	w.p("DECQ BX")
+	w.p("JNZ %s_pair", name)
 	w.p("VZEROUPPER")
 	w.p("RET")
 }

@@ -205,26 +205,26 @@ func packPairsPanels(dst []uint16, panelStride int, x []float32, ld, k0, k1, col
 	full := (k1 - k0) / stepK
 	rest := k1 - k0 - full*stepK
 	strips := (cols + 15) / 16
-	for q := 0; q < strips; q++ {
+	for s := 0; s < full; s++ {
+		for q := 0; q < strips; q++ {
+			lanes := min(16, cols-q*16)
+			d := dst[q/2*panelStride+q%2*halfElems+s*stepElems:]
+			_ = d[halfElems-1]
+			packer(&d[0], &x[(k0+s*stepK)*ld+col0+q*16], 4*ld, 1, 2*stepElems, 1<<lanes-1, alpha)
+		}
+	}
+	for q := 0; rest > 0 && q < strips; q++ {
 		lanes := min(16, cols-q*16)
-		mask := 1<<lanes - 1
-		d := dst[q/2*panelStride+q%2*halfElems:]
-		col := col0 + q*16
-		for s := 0; s < full; s++ {
-			_ = d[s*stepElems+halfElems-1]
-			packer(&d[s*stepElems], &x[(k0+s*stepK)*ld+col], 4*ld, 1, 2*stepElems, mask, alpha)
-		}
-		if rest > 0 {
-			clear(tail[:])
-			for r := 0; r < rest; r++ {
-				src := x[(k0+full*stepK+r)*ld+col:]
-				for c, v := range src[:lanes] {
-					tail[r*16+c] = alpha * v
-				}
+		clear(tail[:])
+		for r := 0; r < rest; r++ {
+			src := x[(k0+full*stepK+r)*ld+col0+q*16:]
+			for c, v := range src[:lanes] {
+				tail[r*16+c] = alpha * v
 			}
-			_ = d[full*stepElems+halfElems-1]
-			packer(&d[full*stepElems], &tail[0], 16*4, 1, 2*stepElems, mask, 1)
 		}
+		d := dst[q/2*panelStride+q%2*halfElems+full*stepElems:]
+		_ = d[halfElems-1]
+		packer(&d[0], &tail[0], 16*4, 1, 2*stepElems, 1<<lanes-1, 1)
 	}
 	steps := full
 	if rest > 0 {

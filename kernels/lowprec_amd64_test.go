@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // The tiled layouts written out from their definition (lowprec_tiles.go),
@@ -204,4 +205,47 @@ func TestGemmInt8TinyBlocks(t *testing.T) {
 		t.Skip("no tiled int8 path on this CPU (needs AVX512-VNNI or AMX-INT8)")
 	}
 	checkInt8(t, impls, []int{1, 2, 3}, 100, 70, 130, 2, 9)
+}
+
+// TestReportLowPrecThroughput cross-checks the AMX and VDPBF16PS peaks: it
+// times register-resident loops of the instructions (with real, non-zero
+// data) and logs the single-core rate reached (go test -v -run
+// LowPrecThroughput). On Sapphire Rapids the tiles reach about 870
+// FLOP per cycle of the idle clock (the clock drops under AMX) and
+// VDPBF16PS half the float32 FMA rate.
+func TestReportLowPrecThroughput(t *testing.T) {
+	if hasBF16Vec {
+		const n = 1 << 16
+		best := 0.0
+		for range 5 {
+			start := time.Now()
+			dpbf16Probe(n)
+			best = max(best, 24*n*64/float64(time.Since(start).Nanoseconds()))
+		}
+		t.Logf("VDPBF16PS loop: %.0f GFLOP/s on one core = %.2f instructions/cycle at %.3f GHz", best, best/64/ClockGHz(), ClockGHz())
+	}
+	if !HasAMX() {
+		t.Skip("AMX unavailable (CPU or OS): no tile throughput to report")
+	}
+	a, b := make([]uint16, 1024), make([]uint16, 1024)
+	for i := range a {
+		a[i], b[i] = bf16Bits(float32(i%13)*0.1-0.6), uint16(i*7919)
+	}
+	const n = 1 << 12
+	for _, p := range []struct {
+		name string
+		int8 int
+		ops  float64
+	}{{"TDPBF16PS", 0, 16 * 16 * 32 * 2}, {"TDPBUSD", 1, 16 * 16 * 64 * 2}} {
+		if p.int8 == 1 && !hasAMXInt8CPU || p.int8 == 0 && !hasAMXBF16CPU {
+			continue
+		}
+		best := 0.0
+		for range 5 {
+			start := time.Now()
+			amxProbe(&tileConfig[0], &a[0], &b[0], n, p.int8)
+			best = max(best, 4*n*p.ops/float64(time.Since(start).Nanoseconds()))
+		}
+		t.Logf("%s loop: %.0f GOP/s on one core = %.0f ops per cycle of the %.3f GHz clock (peak %.0f)", p.name, best, best/ClockGHz(), ClockGHz(), p.ops/16)
+	}
 }

@@ -2,14 +2,13 @@ package kernels
 
 import (
 	"fmt"
-	"runtime"
 	"testing"
 )
 
 // BenchmarkGemmInt8 times the inference product Y = X·Wᵀ of BERT-base's
 // linear layers with W quantized once and X quantized per row on every
-// call, reporting GOP/s and the share of the AMX-INT8 peak (2048 OP/cycle
-// per core). Run with
+// call, reporting GOP/s (wall clock and per CPU-second) and the share of
+// the AMX-INT8 peak (2048 OP/cycle per core). Run with
 //
 //	go test -run '^$' -bench GemmInt8 -benchtime 20x ./kernels/
 func BenchmarkGemmInt8(b *testing.B) {
@@ -23,16 +22,11 @@ func BenchmarkGemmInt8(b *testing.B) {
 					SetThreads(th)
 					pw := PackInt8(out, in, w, in)
 					y := make([]float32, tokens*out)
-					b.ResetTimer()
+					cc := startCPUClock(b)
 					for range b.N {
 						GemmInt8(tokens, x, in, pw, y, out)
 					}
-					ops := 2 * float64(tokens) * float64(out) * float64(in)
-					gops := ops * float64(b.N) / b.Elapsed().Seconds() / 1e9
-					b.ReportMetric(gops, "GOP/s")
-					if peak := PeakGOPSAMXInt8() / float64(runtime.NumCPU()) * float64(th); peak > 0 {
-						b.ReportMetric(100*gops/peak, "%peakAMX")
-					}
+					cc.reportRates(b, th, 2*float64(tokens)*float64(out)*float64(in), "GOP/s", PeakGOPSAMXInt8())
 				})
 			}
 		}

@@ -21,10 +21,14 @@ import (
 // weightQuant is the symmetric quantization of one output channel: q =
 // clamp(round(w·inv), −127, 127), w ≈ q·scale.
 func weightQuant(row []float32) (scale, inv float32) {
-	var maxAbs float32
+	// The largest |w| by its bits: for finite floats without their sign bit
+	// the integer order is the numeric order (and it compiles to a plain
+	// integer max, where float max must order NaNs and signed zeros).
+	var maxBits uint32
 	for _, v := range row {
-		maxAbs = max(maxAbs, float32(math.Abs(float64(v))))
+		maxBits = max(maxBits, math.Float32bits(v)&0x7fffffff)
 	}
+	maxAbs := math.Float32frombits(maxBits)
 	if !(maxAbs >= 1e-30) { // zero (or denormal) channel: all q = 0
 		return 1, 1
 	}

@@ -119,10 +119,19 @@ func (j *packInt8Job) run(lo, hi int) {
 				break
 			}
 			p.quantizeChannel(col, j.w, j.ldw, q)
-			base := jp*p.kSteps*stepBytes8 + c/16*halfBytes8 + c%16*4
-			for kk, v := range q {
-				s, r := kk/stepK8, kk%stepK8
-				p.tiles[base+s*stepBytes8+r/4*tileRowBytes+r%4] = v
+			// Quad kk/4 of the channel goes to tile row kk/4 % 16 of step
+			// kk/64, column c: 4 bytes every 64.
+			dst := p.tiles[jp*p.kSteps*stepBytes8+c/16*halfBytes8+c%16*4:]
+			for s := 0; s*stepK8 < p.k; s++ {
+				d := dst[s*stepBytes8:]
+				src := q[s*stepK8 : min(s*stepK8+stepK8, p.k)]
+				for i := 0; i+4 <= len(src); i += 4 {
+					o := i / 4 * tileRowBytes
+					d[o], d[o+1], d[o+2], d[o+3] = src[i], src[i+1], src[i+2], src[i+3]
+				}
+				for i := len(src) &^ 3; i < len(src); i++ {
+					d[i/4*tileRowBytes+i%4] = src[i]
+				}
 			}
 		}
 	}

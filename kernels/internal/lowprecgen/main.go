@@ -2,8 +2,10 @@
 // GEMM kernels (AMX tiles, AVX512_BF16, AVX512-VNNI) and the packing
 // routines that convert float32 operands into their tile layouts. The Go
 // assembler lacks the AMX and AVX512_BF16 mnemonics, so those instructions
-// are emitted as bytes from encode.go (checked against GNU as by the
-// package test). Run it through `go generate ./kernels/`.
+// are emitted as bytes from encode.go. Run it through `go generate
+// ./kernels/`; `go test ./kernels/internal/lowprecgen/` then checks every
+// encoder against GNU as (Debian: apt-get install binutils; the check skips
+// without it) and that the committed file is the generator's output.
 package main
 
 import (

@@ -17,10 +17,13 @@ import (
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/defaultdata"
+	"github.com/nerkit/nerkit/evaluate"
 	"github.com/nerkit/nerkit/internal/atomicfile"
 	"github.com/nerkit/nerkit/kernels"
 	"github.com/nerkit/nerkit/metrics"
+	"github.com/nerkit/nerkit/modeldir"
 	"github.com/nerkit/nerkit/optim"
+	"github.com/nerkit/nerkit/progress"
 )
 
 // EmbeddedData as the training file selects the embedded FactRuEval-2016
@@ -118,26 +121,15 @@ type State struct {
 // Result is what a finished run reports.
 type Result struct {
 	Dir       string
-	Dev, Test *Evaluation
+	Dev, Test *evaluate.Evaluation
 	State     State
 }
 
 // Options are the run's environment, not its recipe.
 type Options struct {
-	Log      io.Writer // one-line summaries; nil: silent
-	Progress Progress  // nil: no progress bars
-	Resume   bool      // continue the run in cfg.Out from its checkpoint
-}
-
-// Progress shows a bar for a loop of n units (unit names them: "steps").
-type Progress interface {
-	Start(desc string, n int, unit string) ProgressBar
-}
-
-// ProgressBar is one loop's bar.
-type ProgressBar interface {
-	Add(n int)
-	Finish()
+	Log      io.Writer      // one-line summaries; nil: silent
+	Progress progress.Meter // nil: no progress bars
+	Resume   bool           // continue the run in cfg.Out from its checkpoint
 }
 
 // Run trains according to cfg. When ctx is cancelled (SIGINT/SIGTERM) it
@@ -225,7 +217,7 @@ func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {
 	}
 	ld.Model.SetOptimizer(optim.AdamWConfig{Beta1: cfg.AdamBeta1, Beta2: cfg.AdamBeta2, Eps: cfg.AdamEps, WeightDecay: cfg.WeightDecay})
 
-	encode := func(name string, f *conll.File) (*Split, error) {
+	encode := func(name string, f *conll.File) (*evaluate.Split, error) {
 		if f == nil {
 			return nil, nil
 		}
@@ -237,7 +229,7 @@ func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {
 		if st.SplitSentences > 0 {
 			logf(opt.Log, "%s: %d sentences longer than %d sub-tokens split into overlapping windows (%d examples)", name, st.SplitSentences, cfg.MaxLength, st.Examples)
 		}
-		return &Split{Name: name, File: f, Examples: ex, Stats: st}, nil
+		return &evaluate.Split{Name: name, File: f, Examples: ex, Stats: st}, nil
 	}
 	trainSplit, err := encode("train", trainFile)
 	if err != nil {
@@ -308,14 +300,14 @@ type runner struct {
 	cfg              Config
 	opt              Options
 	mode             metrics.Mode
-	ld               *Loaded
-	train, dev, test *Split
+	ld               *modeldir.Loaded
+	train, dev, test *evaluate.Split
 	state            State
 	prepTime         time.Duration
 	stepsPerEpoch    int
 	totalSteps       int
 	schedule         optim.Schedule
-	lastDev          *Evaluation
+	lastDev          *evaluate.Evaluation
 }
 
 func (r *runner) plan(epoch int) ([][]int, error) {
@@ -357,18 +349,13 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 		epochStart := time.Now()
-		var bar ProgressBar
-		if r.opt.Progress != nil {
-			steps := min(r.stepsPerEpoch, r.totalSteps-r.state.GlobalStep+r.state.StepInEpoch)
-			bar = r.opt.Progress.Start(fmt.Sprintf("epoch %d/%d", epoch+1, epochs), steps, "steps")
-			bar.Add(r.state.StepInEpoch)
-		}
+		steps := min(r.stepsPerEpoch, r.totalSteps-r.state.GlobalStep+r.state.StepInEpoch)
+		bar := progress.Start(r.opt.Progress, fmt.Sprintf("epoch %d/%d", epoch+1, epochs), steps, "steps")
+		bar.Add(r.state.StepInEpoch)
 		epochTokens := 0
 		for step := r.state.StepInEpoch; step < r.stepsPerEpoch && r.state.GlobalStep < r.totalSteps; step++ {
 			if ctx.Err() != nil {
-				if bar != nil {
-					bar.Finish()
-				}
+				bar.Finish()
 				r.state.Seconds += time.Since(epochStart).Seconds()
 				if err := r.saveCheckpoint(); err != nil {
 					return nil, fmt.Errorf("interrupted, and the checkpoint could not be written: %w", err)
@@ -412,13 +399,9 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 			r.state.StepInEpoch = step + 1
 			r.state.EpochLossSum += loss
 			r.state.Steps = append(r.state.Steps, StepRecord{Step: r.state.GlobalStep, Epoch: float64(r.state.GlobalStep) / float64(r.stepsPerEpoch), Loss: loss, LR: lr, GradNorm: norm})
-			if bar != nil {
-				bar.Add(1)
-			}
+			bar.Add(1)
 		}
-		if bar != nil {
-			bar.Finish()
-		}
+		bar.Finish()
 		secs := time.Since(epochStart).Seconds()
 		r.state.Seconds += secs
 		rec := EpochRecord{Epoch: epoch + 1, TrainLoss: r.state.EpochLossSum / float64(max(r.state.StepInEpoch, 1)),
@@ -426,7 +409,7 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 			Seconds: secs, TokensPerSec: float64(epochTokens) / secs}
 		improved := false
 		if r.dev != nil {
-			ev, err := Evaluate(ctx, m, r.ld.Labels, r.dev, cfg.EvalBatchSize, padID, r.mode, r.opt.Progress)
+			ev, err := evaluate.Evaluate(ctx, m, r.ld.Labels, r.dev, cfg.EvalBatchSize, padID, r.mode, r.opt.Progress)
 			if err != nil {
 				if ctx.Err() == nil {
 					return nil, err
@@ -462,7 +445,7 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 		logf(r.opt.Log, "epoch %d/%d: train loss %.4f, dev loss %.4f, dev P/R/F1 %.2f/%.2f/%.2f, %.0f s, %.0f tokens/s%s",
 			epoch+1, epochs, rec.TrainLoss, rec.DevLoss, 100*rec.DevPrecision, 100*rec.DevRecall, 100*rec.DevF1, secs, rec.TokensPerSec, mark(improved))
 		if improved {
-			if err := SaveModel(filepath.Join(cfg.Out, ModelDirName), r.ld, nil); err != nil {
+			if err := modeldir.Save(filepath.Join(cfg.Out, ModelDirName), r.ld, nil); err != nil {
 				return nil, fmt.Errorf("saving the best model: %w", err)
 			}
 		}
@@ -495,7 +478,7 @@ func (r *runner) saveCheckpoint() error {
 	r.state.DropoutCalls = ts.DropoutCalls
 	st := r.state
 	st.BestMetric = finiteOr(st.BestMetric, -1e308)
-	return SaveModel(filepath.Join(r.cfg.Out, CheckpointDirName), r.ld, func(tmp string) error {
+	return modeldir.Save(filepath.Join(r.cfg.Out, CheckpointDirName), r.ld, func(tmp string) error {
 		err := checkpoint.WriteSafetensors(filepath.Join(tmp, optimizerFileName), ts.Moments, map[string]string{
 			"steps": strconv.Itoa(ts.Steps), "dropout_calls": strconv.FormatUint(ts.DropoutCalls, 10)})
 		if err != nil {

@@ -12,15 +12,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/nerkit/nerkit/conll"
+	"github.com/nerkit/nerkit/modeldir"
 	"github.com/nerkit/nerkit/pipeline"
 	"github.com/nerkit/nerkit/tagger"
-	"github.com/nerkit/nerkit/train"
 	"github.com/spf13/cobra"
 )
 
 // openPipeline loads a trained model directory (or hub id) for inference.
-func openPipeline(ctx context.Context, model string, threads, batch int) (*pipeline.Pipeline, *train.Loaded, error) {
-	ld, err := train.LoadForInference(ctx, model, threads)
+func openPipeline(ctx context.Context, model string, threads, batch int) (*pipeline.Pipeline, *modeldir.Loaded, error) {
+	ld, err := modeldir.Load(ctx, model, threads)
 	if err != nil {
 		return nil, nil, err
 	}

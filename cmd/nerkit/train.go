@@ -10,11 +10,10 @@ import (
 	"time"
 
 	"github.com/nerkit/nerkit/conll"
+	"github.com/nerkit/nerkit/progress"
 	"github.com/nerkit/nerkit/train"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 )
 
 // defaultScratchModel is what `nerkit train` trains with no flags at all.
@@ -213,7 +212,7 @@ func applyFlag(dst, src *train.Config, format *conll.Options, name string) {
 
 func runTraining(ctx context.Context, cmd *cobra.Command, cfg train.Config, resume bool) error {
 	stderr := cmd.ErrOrStderr()
-	opt := train.Options{Log: stderr, Resume: resume, Progress: terminalProgress(cmd)}
+	opt := train.Options{Log: stderr, Resume: resume, Progress: progress.Terminal(stderr)}
 	start := time.Now()
 	res, err := train.Run(ctx, cfg, opt)
 	if err != nil {
@@ -230,34 +229,3 @@ func runTraining(ctx context.Context, cmd *cobra.Command, cfg train.Config, resu
 	fmt.Fprintf(out, "%s; run directory %s (report.md, model/)\n", line, res.Dir)
 	return nil
 }
-
-// terminalProgress returns progress bars when stderr is a terminal, nil
-// otherwise (logs and CI get the one-line summaries only).
-func terminalProgress(cmd *cobra.Command) train.Progress {
-	if f, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return barProgress{}
-	}
-	return nil
-}
-
-// barProgress draws progress bars with rate and ETA on a terminal.
-type barProgress struct{}
-
-func (barProgress) Start(desc string, n int, unit string) train.ProgressBar {
-	return bar{progressbar.NewOptions(n,
-		progressbar.OptionSetRenderBlankState(true),
-		progressbar.OptionSetWriter(os.Stderr),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString(unit),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)}
-}
-
-type bar struct{ *progressbar.ProgressBar }
-
-func (b bar) Add(n int) { _ = b.ProgressBar.Add(n) }
-func (b bar) Finish()   { _ = b.ProgressBar.Finish() }

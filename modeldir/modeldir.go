@@ -126,14 +126,15 @@ func Load(ctx context.Context, model string, threads int) (*Loaded, error) {
 		return nil, err
 	}
 	if threads > 0 {
-		SetThreads(m, threads)
+		setThreads(m, threads)
 	}
 	return &Loaded{Model: m, Tok: tok, Labels: labels, Dir: dir, Name: Name(model), Notes: rep.Notes, Windowing: win}, nil
 }
 
-// SetThreads sets the compute threads of m's element-wise work and of the
-// matrix products, which every model in the process shares.
-func SetThreads(m *bert.Model, n int) {
+// setThreads sets the compute threads of m's element-wise work and of the
+// matrix products, whose pool every model in the process shares: without the
+// second, serve --threads 1 --workers 2 ran every product on all cores.
+func setThreads(m *bert.Model, n int) {
 	m.SetThreads(n)
 	kernels.SetThreads(n)
 }

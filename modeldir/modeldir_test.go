@@ -11,6 +11,7 @@ import (
 	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/conll"
+	"github.com/nerkit/nerkit/kernels"
 	"github.com/nerkit/nerkit/wordpiece"
 )
 
@@ -128,5 +129,30 @@ func TestResolveRefusesPaths(t *testing.T) {
 		if _, err := Resolve(context.Background(), model); err == nil || !strings.Contains(err.Error(), model) {
 			t.Errorf("Resolve(%q): %v", model, err)
 		}
+	}
+}
+
+// Loading with n threads sizes the matrix products' pool to n, not only the
+// model's element-wise work; 0 leaves the pool as it was.
+func TestLoadSetsTheGEMMThreads(t *testing.T) {
+	prev := kernels.Threads()
+	t.Cleanup(func() { kernels.SetThreads(prev) })
+	dir := filepath.Join(t.TempDir(), "model")
+	if err := Save(dir, tinyModel(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	n := prev + 1 // differs from the pool's size whatever the machine
+	if _, err := Load(context.Background(), dir, n); err != nil {
+		t.Fatal(err)
+	}
+	if got := kernels.Threads(); got != n {
+		t.Fatalf("after loading with %d threads the GEMM uses %d", n, got)
+	}
+	kernels.SetThreads(prev)
+	if _, err := Load(context.Background(), dir, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := kernels.Threads(); got != prev {
+		t.Fatalf("loading with 0 threads changed the GEMM's from %d to %d", prev, got)
 	}
 }

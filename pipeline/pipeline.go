@@ -85,7 +85,7 @@ func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
 		}
 		sents[i] = conll.Sentence{Words: words}
 	}
-	examples, _, err := dataset.Encode(sents, p.Tok, nil, dataset.Options{MaxLen: p.MaxLen, Stride: p.Stride, Source: "input"})
+	examples, _, err := dataset.Encode(sents, p.Tok, nil, dataset.Options{MaxLen: p.MaxLen, Stride: p.Stride, Offsets: true, Source: "input"})
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
 	}
 	out := make([]Output, len(inputs))
 	for i, in := range inputs {
-		words := p.tagWords(sents[i].Words, spans[i], col.Probs(i))
+		words := tagWords(spans[i], col.Probs(i))
 		strategy := in.Strategy
 		if strategy == "" {
 			strategy = tagger.First
@@ -145,20 +145,20 @@ func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
 	return out, nil
 }
 
-// tagWords attaches each word's sub-token distributions and byte spans.
-func (p *Pipeline) tagWords(words []string, spans []wordpiece.Span, probs *dataset.SentenceProbs) []tagger.Word {
-	enc := p.Tok.EncodeWords(words) // per-token offsets within each word
-	out := make([]tagger.Word, len(words))
-	for w := range words {
-		out[w] = tagger.Word{Start: spans[w].Start, End: spans[w].End}
+// tagWords attaches each word's sub-token distributions and byte spans;
+// encoding kept each sub-token's offsets within its word.
+func tagWords(spans []wordpiece.Span, probs *dataset.SentenceProbs) []tagger.Word {
+	out := make([]tagger.Word, len(spans))
+	for w, sp := range spans {
+		out[w] = tagger.Word{Start: sp.Start, End: sp.End}
 		start, end := probs.WordTokens(w)
+		if start == end {
+			continue
+		}
+		out[w].Tokens = make([]tagger.Token, 0, end-start)
 		for k := start; k < end; k++ {
-			tok := tagger.Token{Start: spans[w].Start, End: spans[w].End, Probs: probs.Token(k)}
-			if k+1 < len(enc.Offsets) && enc.WordIDs[k+1] == w {
-				off := enc.Offsets[k+1]
-				tok.Start, tok.End = spans[w].Start+off[0], spans[w].Start+off[1]
-			}
-			out[w].Tokens = append(out[w].Tokens, tok)
+			off := probs.Offsets[k]
+			out[w].Tokens = append(out[w].Tokens, tagger.Token{Start: sp.Start + off[0], End: sp.Start + off[1], Probs: probs.Token(k)})
 		}
 	}
 	return out

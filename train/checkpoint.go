@@ -3,7 +3,6 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,7 +19,6 @@ func (r *runner) saveCheckpoint() error {
 	ts := r.ld.Model.TrainState()
 	r.state.DropoutCalls = ts.DropoutCalls
 	st := r.state
-	st.BestMetric = finiteOr(st.BestMetric, -1e308)
 	return modeldir.Save(filepath.Join(r.cfg.Out, CheckpointDirName), r.ld, func(tmp string) error {
 		err := checkpoint.WriteSafetensors(filepath.Join(tmp, optimizerFileName), ts.Moments, map[string]string{
 			"steps": strconv.Itoa(ts.Steps), "dropout_calls": strconv.FormatUint(ts.DropoutCalls, 10)})
@@ -33,13 +31,6 @@ func (r *runner) saveCheckpoint() error {
 		}
 		return atomicfile.WriteFile(filepath.Join(tmp, stateFileName), b)
 	})
-}
-
-func finiteOr(x, alt float64) float64 {
-	if math.IsInf(x, 0) || math.IsNaN(x) {
-		return alt
-	}
-	return x
 }
 
 // restore loads the checkpoint written by saveCheckpoint into the model.
@@ -70,9 +61,6 @@ func (r *runner) restore() error {
 	}
 	if err := m.SetTrainState(bert.TrainState{Steps: r.state.GlobalStep, DropoutCalls: r.state.DropoutCalls, Moments: mom}); err != nil {
 		return fmt.Errorf("%s: %w", filepath.Join(dir, optimizerFileName), err)
-	}
-	if r.state.BestMetric <= -1e308 {
-		r.state.BestMetric = math.Inf(-1)
 	}
 	return nil
 }

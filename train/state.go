@@ -83,3 +83,32 @@ type State struct {
 	Epochs       []EpochRecord `json:"epochs"`
 	Seconds      float64       `json:"train_seconds"`
 }
+
+// stateJSON is State as trainer_state.json holds it: BestMetric is null
+// while no epoch has been scored (it is -Inf then, which JSON cannot hold).
+type stateJSON struct {
+	statePlain
+	BestMetric *float64 `json:"best_metric"`
+}
+
+// statePlain is State without its JSON methods.
+type statePlain State
+
+// MarshalJSON writes an unscored BestMetric as null.
+func (s State) MarshalJSON() ([]byte, error) {
+	return json.Marshal(stateJSON{statePlain(s), ptr(s.BestMetric)})
+}
+
+// UnmarshalJSON reads a null BestMetric back as -Inf.
+func (s *State) UnmarshalJSON(b []byte) error {
+	var j stateJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*s = State(j.statePlain)
+	s.BestMetric = math.Inf(-1)
+	if j.BestMetric != nil {
+		s.BestMetric = *j.BestMetric
+	}
+	return nil
+}

@@ -1,7 +1,7 @@
 // Package modeldir opens and writes model directories: Hugging Face's layout
 // (config.json, model.safetensors or pytorch_model.bin, the tokenizer files)
-// plus nerkit.json, the windowing the model was trained with. A --model value
-// is a directory or a hub id (looked up in, or downloaded into, the Hugging
+// plus nerkit.json, the windowing the model was trained with. A model is named
+// by a directory or a hub id (looked up in, or downloaded into, the Hugging
 // Face cache). Training, evaluation, prediction and the server all load and
 // save models here.
 package modeldir
@@ -57,7 +57,7 @@ type settings struct {
 	Windowing
 }
 
-// Resolve turns a --model value into a local directory: a directory as is,
+// Resolve turns a model name (a directory or hub id) into a local directory: a directory as is,
 // a hub id through the Hugging Face cache (downloading when online).
 func Resolve(ctx context.Context, model string) (string, error) {
 	if fi, err := os.Stat(model); err == nil {
@@ -80,7 +80,7 @@ func isHubID(model string) bool {
 	return !strings.HasPrefix(model, ".") && !strings.HasPrefix(model, "/") && hub.IsRepoID(model)
 }
 
-// Name is how a --model value may be shown without revealing a path: a
+// Name is how a model name may be shown without revealing a path: a
 // directory's base name, or the hub id as given.
 func Name(model string) string {
 	if _, err := os.Stat(model); err != nil && isHubID(model) {
@@ -133,7 +133,7 @@ func Load(ctx context.Context, model string, threads int) (*Loaded, error) {
 
 // setThreads sets the compute threads of m's element-wise work and of the
 // matrix products, whose pool every model in the process shares: without the
-// second, serve --threads 1 --workers 2 ran every product on all cores.
+// second, a server of one thread per worker ran every product on all cores.
 func setThreads(m *bert.Model, n int) {
 	m.SetThreads(n)
 	kernels.SetThreads(n)

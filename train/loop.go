@@ -32,7 +32,7 @@ type runner struct {
 }
 
 // loop trains epoch by epoch: the steps, dev evaluation, the best model and
-// a checkpoint after each, until the last epoch, --max-steps, early stopping
+// a checkpoint after each, until the last epoch, MaxSteps, early stopping
 // or an interrupt; then the best model is evaluated and reported.
 func (r *runner) loop(ctx context.Context) (*Result, error) {
 	epochs, err := r.planSteps()
@@ -59,7 +59,7 @@ func (r *runner) loop(ctx context.Context) (*Result, error) {
 	return r.finish(ctx)
 }
 
-// planSteps works out steps per epoch, the total (--max-steps may cut it)
+// planSteps works out steps per epoch, the total (MaxSteps may cut it)
 // and the learning-rate schedule, logs the plan and returns the epochs to run.
 func (r *runner) planSteps() (epochs int, err error) {
 	cfg := r.cfg
@@ -201,7 +201,7 @@ func (r *runner) evaluateDev(ctx context.Context, epoch int, rec *EpochRecord) (
 	return true, nil
 }
 
-// devScore is the --metric of an evaluation, larger being better.
+// devScore is the evaluation's Metric, larger being better.
 func (r *runner) devScore(ev *evaluate.Evaluation) float64 {
 	switch r.cfg.Metric {
 	case "precision":
@@ -237,10 +237,9 @@ func (r *runner) endEpoch(ctx context.Context, epoch, epochs int, rec EpochRecor
 	return nil
 }
 
-// interruptedError says where the run stopped and how to continue it.
+// interruptedError says where the run stopped and where its checkpoint is.
 func (r *runner) interruptedError(where string) error {
-	return fmt.Errorf("%w %s: resumable checkpoint in %s (continue with --resume %s)",
-		errInterrupted, where, filepath.Join(r.cfg.Out, CheckpointDirName), r.cfg.Out)
+	return fmt.Errorf("%w %s: resumable checkpoint in %s", errInterrupted, where, filepath.Join(r.cfg.Out, CheckpointDirName))
 }
 
 func mark(improved bool) string {

@@ -119,7 +119,7 @@ func logf(w io.Writer, format string, args ...any) {
 	}
 }
 
-// applyDropout puts --dropout into the model config, as transformers'
+// applyDropout puts the Dropout setting into the model config, as transformers'
 // from_pretrained(hidden_dropout_prob=…, attention_probs_dropout_prob=…)
 // would; the saved config.json then records it.
 func (c *Config) applyDropout(mc *checkpoint.Config) {

@@ -48,6 +48,27 @@ type Options struct {
 	Resume   bool           // continue the run in cfg.Out from its checkpoint
 }
 
+// SettingError is an error in one setting of the run. Key is the setting's
+// name in config.yaml and Value, when set, the value at fault; the message
+// names them, a command line would name its flag instead.
+type SettingError struct {
+	Key, Value string
+	Err        error
+}
+
+func (e *SettingError) Error() string {
+	if e.Value != "" {
+		return fmt.Sprintf("%v (%s: %s)", e.Err, e.Key, e.Value)
+	}
+	return fmt.Sprintf("%v (%s)", e.Err, e.Key)
+}
+
+func (e *SettingError) Unwrap() error { return e.Err }
+
+// ErrRunDirInUse is returned when the run directory holds files and the run
+// is told neither to overwrite nor to resume it.
+var ErrRunDirInUse = errors.New("already exists and is not empty")
+
 // Run trains according to cfg. When ctx is cancelled (SIGINT/SIGTERM) it
 // writes a resumable checkpoint and returns an error IsInterrupted accepts.
 func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {
@@ -90,17 +111,17 @@ func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {
 // prepareRunDir refuses to overwrite a previous run unless told.
 func prepareRunDir(dir string, overwrite, resume bool) error {
 	if dir == "" {
-		return errors.New("no output directory (--out)")
+		return &SettingError{Key: "out", Err: errors.New("no output directory")}
 	}
 	if resume {
 		if _, err := os.Stat(filepath.Join(dir, CheckpointDirName, stateFileName)); err != nil {
-			return fmt.Errorf("--resume %s: no checkpoint to resume (%s missing)", dir, filepath.Join(CheckpointDirName, stateFileName))
+			return fmt.Errorf("run directory %s has no checkpoint to resume (%s missing)", dir, filepath.Join(CheckpointDirName, stateFileName))
 		}
 		return nil
 	}
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		if !overwrite {
-			return fmt.Errorf("run directory %s already exists and is not empty: pass --overwrite to replace it, --resume to continue it, or choose another --out", dir)
+			return fmt.Errorf("run directory %s %w", dir, ErrRunDirInUse)
 		}
 		if err := os.RemoveAll(dir); err != nil {
 			return err
@@ -178,7 +199,7 @@ func loadModel(ctx context.Context, cfg *Config, files dataFiles, log io.Writer)
 			return conll.PresetLabels(), nil
 		case "model":
 			if modelLabels == nil {
-				return nil, fmt.Errorf("--labels model: %s has no id2label", cfg.Model)
+				return nil, &SettingError{Key: "labels", Value: "model", Err: fmt.Errorf("%s has no id2label to take the labels from", cfg.Model)}
 			}
 			return modelLabels, nil
 		}

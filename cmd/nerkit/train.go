@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -242,7 +244,7 @@ func runTraining(ctx context.Context, cmd *cobra.Command, cfg train.Config, resu
 	start := time.Now()
 	res, err := train.Run(ctx, cfg, opt)
 	if err != nil {
-		return err
+		return withFlagNames(err, cfg)
 	}
 	out := cmd.OutOrStdout()
 	line := fmt.Sprintf("done in %s: best epoch %d", time.Since(start).Round(time.Second), res.State.BestEpoch)
@@ -255,6 +257,29 @@ func runTraining(ctx context.Context, cmd *cobra.Command, cfg train.Config, resu
 	fmt.Fprintf(out, "%s; run directory %s (report.md, model/)\n", line, res.Dir)
 	return nil
 }
+
+// withFlagNames says in the command line's terms what train's errors say in
+// config.yaml's: the flag of a bad setting, the flags that get past a run
+// directory in use, and how to continue an interrupted run.
+func withFlagNames(err error, cfg train.Config) error {
+	if se, ok := err.(*train.SettingError); ok {
+		flag := "--" + flagName(se.Key)
+		if se.Value != "" {
+			flag += " " + se.Value
+		}
+		return fmt.Errorf("%v (%s)", se.Err, flag)
+	}
+	switch {
+	case errors.Is(err, train.ErrRunDirInUse):
+		return fmt.Errorf("%w: pass --overwrite to replace it, --resume to continue it, or choose another --out", err)
+	case train.IsInterrupted(err):
+		return fmt.Errorf("%w (continue with --resume %s)", err, cfg.Out)
+	}
+	return err
+}
+
+// flagName is the flag of a config.yaml key: max_length is --max-length.
+func flagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
 
 // optionalFloat is a float flag whose unset state is nil (--dropout: unset
 // means the model's own).

@@ -39,6 +39,9 @@ func TestEveryConfigFieldHasOneFlag(t *testing.T) {
 		if len(changed) != 1 {
 			t.Fatalf("--%s copies fields %v, want exactly one", tf.name, changed)
 		}
+		if field, _ := typ.FieldByName(changed[0]); flagName(strings.Split(field.Tag.Get("yaml"), ",")[0]) != tf.name {
+			t.Errorf("--%s sets %s, whose config.yaml key %q names another flag", tf.name, changed[0], field.Tag.Get("yaml"))
+		}
 		if prev, dup := covered[changed[0]]; dup {
 			t.Fatalf("--%s and --%s both set %s", prev, tf.name, changed[0])
 		}

@@ -61,7 +61,7 @@ type WordDetail struct {
 
 // ModelInfo describes the loaded model for GET /v1/model.
 type ModelInfo struct {
-	Name      string      `json:"name"`       // model directory or hub id
+	Name      string      `json:"name"`       // the model's name: never a server path
 	Labels    []string    `json:"labels"`     // id2label in id order
 	VocabSize int         `json:"vocab_size"` // word pieces
 	MaxLength int         `json:"max_length"` // sub-tokens per window, special tokens included

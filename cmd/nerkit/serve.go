@@ -19,23 +19,29 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// loadRecognizer builds the model behind `nerkit serve --model DIR` (tokenizer,
-// encoder, tagger); threads is the model's compute parallelism (0 = all
-// cores). The model package sets it from an init function.
-var loadRecognizer func(modelDir string, threads int) (serve.Recognizer, error)
+// modelOptions say which model `nerkit serve` loads and how.
+type modelOptions struct {
+	dir     string
+	name    string // what clients see the model called; "": the directory's base name (or the hub id)
+	threads int    // compute threads (0 = all cores)
+}
 
-// openRecognizer returns the fake model for --fake, else loads modelDir.
-func openRecognizer(modelDir string, threads int, fake bool) (serve.Recognizer, error) {
+// loadRecognizer builds the model behind `nerkit serve --model DIR` (tokenizer,
+// encoder, tagger). The model package sets it from an init function.
+var loadRecognizer func(o modelOptions) (serve.Recognizer, error)
+
+// openRecognizer returns the fake model for --fake, else loads the model.
+func openRecognizer(o modelOptions, fake bool) (serve.Recognizer, error) {
 	if fake {
 		return &servetest.Fake{}, nil
 	}
-	if modelDir == "" {
+	if o.dir == "" {
 		return nil, errors.New("--model DIR is required")
 	}
 	if loadRecognizer == nil {
 		return nil, errors.New("model loading not available in this build")
 	}
-	return loadRecognizer(modelDir, threads)
+	return loadRecognizer(o)
 }
 
 // addServeFlags binds the service's limits and tuning flags to o.
@@ -76,8 +82,7 @@ func (f *strategyFlag) Type() string { return "strategy" }
 
 func init() {
 	opts := serve.DefaultOptions()
-	var modelDir string
-	var threads int
+	var model modelOptions
 	var fake bool
 	cmd := &cobra.Command{
 		Use:   "serve --model DIR [flags]",
@@ -96,7 +101,7 @@ Concurrent requests are micro-batched into one model call (--max-batch,
 SIGTERM stops accepting requests and lets in-flight ones finish.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rec, err := openRecognizer(modelDir, threads, fake)
+			rec, err := openRecognizer(model, fake)
 			if err != nil {
 				return err
 			}
@@ -114,8 +119,9 @@ SIGTERM stops accepting requests and lets in-flight ones finish.`,
 	}
 	addServeFlags(cmd, &opts)
 	f := cmd.Flags()
-	f.StringVar(&modelDir, "model", "", "model directory (config.json, weights, vocabulary)")
-	f.IntVar(&threads, "threads", 0, "compute threads of the model (0 = all cores)")
+	f.StringVar(&model.dir, "model", "", "model directory (config.json, weights, vocabulary)")
+	f.StringVar(&model.name, "name", "", "the model's name in answers (default: the directory's base name; paths are never shown)")
+	f.IntVar(&model.threads, "threads", 0, "compute threads of the model (0 = all cores)")
 	f.BoolVar(&fake, "fake", false, "serve a fake model that tags capitalised words (for trying the service)")
 	_ = f.MarkHidden("fake")
 	cmd.AddCommand(newServeLoadtestCmd())
@@ -127,8 +133,9 @@ SIGTERM stops accepting requests and lets in-flight ones finish.`,
 func newServeLoadtestCmd() *cobra.Command {
 	opts := serve.DefaultOptions()
 	var (
-		modelDir, textsFile  string
-		threads, clients     int
+		model                modelOptions
+		textsFile            string
+		clients              int
 		perRequest, maxReqs  int
 		duration             time.Duration
 		compare, fake, spin  bool
@@ -150,7 +157,7 @@ and live heap before and after. --compare adds a run with micro-batching off
 				rec = &servetest.Fake{BatchCost: batchCost, TokenCost: tokenCost, Spin: spin}
 			} else {
 				var err error
-				if rec, err = openRecognizer(modelDir, threads, false); err != nil {
+				if rec, err = openRecognizer(model, false); err != nil {
 					return err
 				}
 			}
@@ -196,8 +203,8 @@ and live heap before and after. --compare adds a run with micro-batching off
 	addServeFlags(cmd, &opts)
 	_ = cmd.Flags().MarkHidden("addr")
 	f := cmd.Flags()
-	f.StringVar(&modelDir, "model", "", "model directory")
-	f.IntVar(&threads, "threads", 0, "compute threads of the model (0 = all cores)")
+	f.StringVar(&model.dir, "model", "", "model directory")
+	f.IntVar(&model.threads, "threads", 0, "compute threads of the model (0 = all cores)")
 	f.BoolVar(&fake, "fake", false, "use the fake model instead of --model")
 	f.DurationVar(&batchCost, "fake-batch-cost", 2*time.Millisecond, "fake model: cost of one model call")
 	f.DurationVar(&tokenCost, "fake-token-cost", 20*time.Microsecond, "fake model: cost per sub-token")

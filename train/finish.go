@@ -65,7 +65,7 @@ type MetricsFile struct {
 func (r *runner) writeReports(evals []*evaluate.Evaluation) error {
 	st := &r.state
 	rep := evaluate.Reports{
-		Title:  "nerkit run " + filepath.Base(r.cfg.Out),
+		Title:  "nerkit train: " + filepath.Base(r.cfg.Out),
 		Config: configTable(r.cfg),
 		Splits: []*evaluate.Split{r.train, r.dev, r.test},
 		Evals:  evals,

@@ -224,6 +224,8 @@ func loadModel(ctx context.Context, cfg *Config, files dataFiles, log io.Writer)
 	if cfg.Threads > 0 {
 		ld.Model.SetThreads(cfg.Threads)
 	}
+	// Saved with the model, so evaluating it later cuts texts as the run did.
+	ld.Windowing = modeldir.Windowing{MaxLength: cfg.MaxLength, Stride: cfg.Stride}
 	ld.Model.SetOptimizer(optim.AdamWConfig{Beta1: cfg.AdamBeta1, Beta2: cfg.AdamBeta2, Eps: cfg.AdamEps, WeightDecay: cfg.WeightDecay})
 	return ld, nil
 }

@@ -24,6 +24,7 @@ type evalFlags struct {
 	threads, batch   int
 	overwrite        bool
 	format           conll.Options
+	window           windowFlags
 }
 
 func init() {
@@ -47,6 +48,7 @@ metrics.json, confusion matrices (PNG and SVG), predictions-NAME.conll
 	f.IntVar(&fl.threads, "threads", 0, "CPU threads (0: all cores)")
 	f.IntVar(&fl.batch, "batch-size", 32, "sentences per forward pass")
 	addFormatFlags(cmd, &fl.format)
+	addWindowFlags(cmd, &fl.window)
 	rootCmd.AddCommand(cmd)
 }
 
@@ -68,7 +70,10 @@ func runEval(cmd *cobra.Command, fl *evalFlags) error {
 	if err != nil {
 		return err
 	}
-	win := modeldir.Windowing{MaxLength: min(ld.Model.Config().MaxPositionEmbeddings, 512)}
+	win, err := fl.window.resolve(ld)
+	if err != nil {
+		return err
+	}
 	var splits []*evaluate.Split
 	var evals []*evaluate.Evaluation
 	used := map[string]bool{}
@@ -150,7 +155,7 @@ type evalConfig struct {
 func writeEvalReports(fl *evalFlags, win modeldir.Windowing, splits []*evaluate.Split, evals []*evaluate.Evaluation) error {
 	cfg := evalConfig{Model: fl.model, Data: fl.data, ScoreMode: fl.mode, MaxLength: win.MaxLength, Stride: win.Stride}
 	return evaluate.WriteReports(fl.out, evaluate.Reports{
-		Title: "nerkit run " + filepath.Base(fl.out),
+		Title: "nerkit eval: " + fl.model,
 		Config: report.SortedKeyValues(map[string]string{
 			"model": cfg.Model, "data": strings.Join(cfg.Data, ", "), "scoring": cfg.ScoreMode,
 			"max length": fmt.Sprint(cfg.MaxLength), "stride": fmt.Sprint(cfg.Stride),

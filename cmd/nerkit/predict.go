@@ -18,14 +18,20 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// openPipeline loads a trained model directory (or hub id) for inference.
-func openPipeline(ctx context.Context, model string, threads, batch int) (*pipeline.Pipeline, *modeldir.Loaded, error) {
+// openPipeline loads a trained model directory (or hub id) for inference,
+// cutting texts into windows as the model was trained to unless window
+// says otherwise.
+func openPipeline(ctx context.Context, model string, threads, batch int, window *windowFlags) (*pipeline.Pipeline, *modeldir.Loaded, error) {
 	ld, err := modeldir.Load(ctx, model, threads)
 	if err != nil {
 		return nil, nil, err
 	}
-	maxLen := min(ld.Model.Config().MaxPositionEmbeddings, 512)
-	p := &pipeline.Pipeline{Tok: ld.Tok, Engine: pipeline.Inference(ld.Model), Labels: ld.Labels.Labels(), MaxLen: maxLen, BatchSize: batch}
+	win, err := window.resolve(ld)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &pipeline.Pipeline{Tok: ld.Tok, Engine: pipeline.Inference(ld.Model), Labels: ld.Labels.Labels(),
+		MaxLen: win.MaxLength, Stride: win.Stride, BatchSize: batch}
 	return p, ld, p.CheckLabels()
 }
 
@@ -38,6 +44,7 @@ func init() {
 	var asCoNLL, withProbs bool
 	var threads, batch int
 	var fopt conll.Options
+	var window windowFlags
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR [TEXT ...]",
 		Short: "Tag raw text or CoNLL files with a trained model",
@@ -65,7 +72,7 @@ a word without sub-tokens).`,
 				return err
 			}
 			ctx := cmd.Context()
-			p, _, err := openPipeline(ctx, model, threads, batch)
+			p, _, err := openPipeline(ctx, model, threads, batch, &window)
 			if err != nil {
 				return err
 			}
@@ -109,6 +116,7 @@ a word without sub-tokens).`,
 	f.IntVar(&threads, "threads", 0, "CPU threads (0: all cores)")
 	f.IntVar(&batch, "batch-size", 32, "windows per forward pass")
 	addFormatFlags(cmd, &fopt)
+	addWindowFlags(cmd, &window)
 	rootCmd.AddCommand(cmd)
 }
 

@@ -24,6 +24,7 @@ type modelOptions struct {
 	dir     string
 	name    string // what clients see the model called; "": the directory's base name (or the hub id)
 	threads int    // compute threads (0 = all cores)
+	window  windowFlags
 }
 
 // loadRecognizer builds the model behind `nerkit serve --model DIR` (tokenizer,
@@ -122,6 +123,7 @@ SIGTERM stops accepting requests and lets in-flight ones finish.`,
 	f.StringVar(&model.dir, "model", "", "model directory (config.json, weights, vocabulary)")
 	f.StringVar(&model.name, "name", "", "the model's name in answers (default: the directory's base name; paths are never shown)")
 	f.IntVar(&model.threads, "threads", 0, "compute threads of the model (0 = all cores)")
+	addWindowFlags(cmd, &model.window)
 	f.BoolVar(&fake, "fake", false, "serve a fake model that tags capitalised words (for trying the service)")
 	_ = f.MarkHidden("fake")
 	cmd.AddCommand(newServeLoadtestCmd())

@@ -270,7 +270,7 @@ func (r *runner) encode(name string, f *conll.File) (*evaluate.Split, error) {
 func (r *runner) start() error {
 	r.state.BestMetric = math.Inf(-1)
 	if !r.opt.Resume {
-		return r.cfg.Save(filepath.Join(r.cfg.Out, ConfigFileName))
+		return SaveRunConfig(r.cfg.Out, r.cfg)
 	}
 	if err := r.restore(); err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -173,11 +172,10 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 // resumedConfig is the configuration saved in the run directory; only
 // --threads may change on resuming.
 func resumedConfig(flags *pflag.FlagSet, o *trainOptions) (train.Config, error) {
-	saved, err := train.LoadConfigFile(filepath.Join(o.resume, train.ConfigFileName), train.Defaults())
+	saved, err := train.LoadRunConfig(o.resume)
 	if err != nil {
 		return saved, fmt.Errorf("--resume: %w", err)
 	}
-	saved.Out = o.resume
 	if flags.Changed("threads") {
 		saved.Threads = o.flagged.Threads
 	}

@@ -131,9 +131,10 @@ func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
 		out[i].Entities = tagger.Entities(texts[i], words, p.Labels, strategy)
 		tags := tagger.WordTags(words, p.Labels, strategy)
 		out[i].Words = make([]Word, len(words))
+		runes := tagger.NewCodePoints(texts[i])
 		for j, w := range words {
 			ow := Word{Text: sents[i].Words[j], ByteStart: w.Start, ByteEnd: w.End, Tag: tags[j].Tag}
-			ow.Start, ow.End = runeOffset(texts[i], w.Start), runeOffset(texts[i], w.End)
+			ow.Start, ow.End = runes.At(w.Start), runes.At(w.End)
 			if tags[j].HasScore {
 				s := tags[j].Score
 				ow.Score = &s
@@ -179,14 +180,6 @@ func joinWords(words []string) ([]wordpiece.Span, string) {
 		buf = append(buf, w...)
 	}
 	return spans, string(buf)
-}
-
-func runeOffset(s string, byteOff int) int {
-	n := 0
-	for range s[:byteOff] {
-		n++
-	}
-	return n
 }
 
 func outsideID(labels []string) int {

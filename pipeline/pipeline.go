@@ -65,25 +65,10 @@ type Word struct {
 // Run processes inputs as one job: all windows of all inputs are batched
 // together, shortest padding first.
 func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
+	words := p.splitWords(inputs)
 	sents := make([]conll.Sentence, len(inputs))
-	spans := make([][]wordpiece.Span, len(inputs))
-	texts := make([]string, len(inputs))
-	for i, in := range inputs {
-		if in.Words != nil {
-			// Pre-split words are laid out in a synthetic text joined by
-			// spaces, so entity text and offsets refer to that text.
-			sp, text := joinWords(in.Words)
-			spans[i], texts[i] = sp, text
-			sents[i] = conll.Sentence{Words: in.Words}
-			continue
-		}
-		spans[i] = p.Tok.PreTokenize(in.Text)
-		texts[i] = in.Text
-		words := make([]string, len(spans[i]))
-		for j, s := range spans[i] {
-			words[j] = s.Text
-		}
-		sents[i] = conll.Sentence{Words: words}
+	for i := range words {
+		sents[i] = conll.Sentence{Words: words[i].words}
 	}
 	examples, _, err := dataset.Encode(sents, p.Tok, nil, dataset.Options{MaxLen: p.MaxLen, Stride: p.Stride, Offsets: true, Source: "input"})
 	if err != nil {
@@ -93,57 +78,94 @@ func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := p.infer(ctx, examples, col); err != nil {
+		return nil, err
+	}
+	out := make([]Output, len(inputs))
+	for i, in := range inputs {
+		out[i] = p.output(words[i], col.Probs(i), in.Strategy)
+	}
+	for _, ex := range examples {
+		out[ex.SentenceIndex].Tokens += ex.Len()
+	}
+	return out, nil
+}
+
+// inputWords are an input's words, their byte spans and the text the spans
+// point into.
+type inputWords struct {
+	words []string
+	spans []wordpiece.Span
+	text  string
+}
+
+// splitWords splits raw texts as BertPreTokenizer does; pre-split words are
+// laid out in a synthetic text joined by spaces, so entity text and offsets
+// refer to that text.
+func (p *Pipeline) splitWords(inputs []Input) []inputWords {
+	out := make([]inputWords, len(inputs))
+	for i, in := range inputs {
+		if in.Words != nil {
+			spans, text := joinWords(in.Words)
+			out[i] = inputWords{in.Words, spans, text}
+			continue
+		}
+		spans := p.Tok.PreTokenize(in.Text)
+		words := make([]string, len(spans))
+		for j, s := range spans {
+			words[j] = s.Text
+		}
+		out[i] = inputWords{words, spans, in.Text}
+	}
+	return out
+}
+
+// infer runs the examples through the engine, batches of similar length
+// together, into col.
+func (p *Pipeline) infer(ctx context.Context, examples []dataset.Example, col *dataset.Collector) error {
 	bs := p.BatchSize
 	if bs <= 0 {
 		bs = 32
 	}
 	plan, err := dataset.Plan(examples, bs, 0, 0, dataset.BatchOptions{Order: dataset.SortedByLength, PadID: p.Tok.PadID()})
 	if err != nil {
-		return nil, err
-	}
-	tokens := make([]int, len(inputs))
-	for _, ex := range examples {
-		tokens[ex.SentenceIndex] += ex.Len()
+		return err
 	}
 	for _, b := range dataset.Each(examples, plan, p.Tok.PadID()) {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		logits, err := p.Engine.Logits(b)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := col.AddBatch(b, logits); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := col.Complete(); err != nil {
-		return nil, err
+	return col.Complete()
+}
+
+// output tags one input's words and groups them into entities.
+func (p *Pipeline) output(in inputWords, probs *dataset.SentenceProbs, strategy tagger.Strategy) Output {
+	if strategy == "" {
+		strategy = tagger.First
 	}
-	out := make([]Output, len(inputs))
-	for i, in := range inputs {
-		words := tagWords(spans[i], col.Probs(i))
-		strategy := in.Strategy
-		if strategy == "" {
-			strategy = tagger.First
+	words := tagWords(in.spans, probs)
+	tags := tagger.WordTags(words, p.Labels, strategy)
+	out := Output{Entities: tagger.Entities(in.text, words, p.Labels, strategy), Words: make([]Word, len(words))}
+	runes := tagger.NewCodePoints(in.text)
+	for j, w := range words {
+		ow := Word{Text: in.words[j], ByteStart: w.Start, ByteEnd: w.End, Tag: tags[j].Tag}
+		ow.Start, ow.End = runes.At(w.Start), runes.At(w.End)
+		if tags[j].HasScore {
+			s := tags[j].Score
+			ow.Score = &s
+			ow.Probs = w.Tokens[0].Probs
 		}
-		out[i].Tokens = tokens[i]
-		out[i].Entities = tagger.Entities(texts[i], words, p.Labels, strategy)
-		tags := tagger.WordTags(words, p.Labels, strategy)
-		out[i].Words = make([]Word, len(words))
-		runes := tagger.NewCodePoints(texts[i])
-		for j, w := range words {
-			ow := Word{Text: sents[i].Words[j], ByteStart: w.Start, ByteEnd: w.End, Tag: tags[j].Tag}
-			ow.Start, ow.End = runes.At(w.Start), runes.At(w.End)
-			if tags[j].HasScore {
-				s := tags[j].Score
-				ow.Score = &s
-				ow.Probs = w.Tokens[0].Probs
-			}
-			out[i].Words[j] = ow
-		}
+		out.Words[j] = ow
 	}
-	return out, nil
+	return out
 }
 
 // tagWords attaches each word's sub-token distributions and byte spans;

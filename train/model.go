@@ -2,9 +2,7 @@ package train
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -16,32 +14,48 @@ import (
 	"github.com/nerkit/nerkit/wordpiece"
 )
 
-// loadForTraining builds the model a run starts from. labelsFor picks the
-// label set once the model's own labels (if any) are known.
-func loadForTraining(ctx context.Context, cfg *Config, labelsFor func(modelLabels *conll.LabelSet) (*conll.LabelSet, error)) (*modeldir.Loaded, error) {
-	if preset, ok, err := LookupPreset(cfg.Model); ok || err != nil {
-		if err != nil {
-			return nil, err
-		}
-		tok, err := scratchTokenizer(cfg.Vocab)
-		if err != nil {
-			return nil, err
-		}
-		labels, err := labelsFor(nil)
-		if err != nil {
-			return nil, err
-		}
-		mc := preset.ScratchConfig(tok.VocabSize())
-		cfg.applyDropout(mc)
-		mc.SetLabels(labels.Labels())
-		m, err := bert.New(mc, labels.Len(), cfg.Seed)
-		if err != nil {
-			return nil, err
-		}
-		return &modeldir.Loaded{Model: m, Tok: tok, Labels: labels,
-			Notes: []string{fmt.Sprintf("%s: %d layers, hidden %d, %d heads, FFN %d, vocabulary %d, random weights (seed %d)",
-				cfg.Model, preset.Layers, preset.Hidden, preset.Heads, preset.FF, tok.VocabSize(), cfg.Seed)}}, nil
+// labelChooser picks the run's label set once the model's own labels (nil
+// when it has none) are known.
+type labelChooser func(modelLabels *conll.LabelSet) (*conll.LabelSet, error)
+
+// loadForTraining builds the model a run starts from: a scratch preset with
+// random weights, or a checkpoint (a directory or hub id).
+func loadForTraining(ctx context.Context, cfg *Config, labelsFor labelChooser) (*modeldir.Loaded, error) {
+	preset, ok, err := LookupPreset(cfg.Model)
+	switch {
+	case err != nil:
+		return nil, err
+	case ok:
+		return newScratchModel(cfg, preset, labelsFor)
 	}
+	return loadCheckpoint(ctx, cfg, labelsFor)
+}
+
+// newScratchModel initialises a preset's architecture from cfg.Seed.
+func newScratchModel(cfg *Config, preset Preset, labelsFor labelChooser) (*modeldir.Loaded, error) {
+	tok, err := scratchTokenizer(cfg.Vocab)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := labelsFor(nil)
+	if err != nil {
+		return nil, err
+	}
+	mc := preset.ScratchConfig(tok.VocabSize())
+	cfg.applyDropout(mc)
+	mc.SetLabels(labels.Labels())
+	m, err := bert.New(mc, labels.Len(), cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	return &modeldir.Loaded{Model: m, Tok: tok, Labels: labels,
+		Notes: []string{fmt.Sprintf("%s: %d layers, hidden %d, %d heads, FFN %d, vocabulary %d, random weights (seed %d)",
+			cfg.Model, preset.Layers, preset.Hidden, preset.Heads, preset.FF, tok.VocabSize(), cfg.Seed)}}, nil
+}
+
+// loadCheckpoint starts from a checkpoint; a classifier trained for other
+// labels is replaced by a new head, as transformers does.
+func loadCheckpoint(ctx context.Context, cfg *Config, labelsFor labelChooser) (*modeldir.Loaded, error) {
 	dir, err := modeldir.Resolve(ctx, cfg.Model)
 	if err != nil {
 		return nil, err
@@ -103,20 +117,6 @@ func scratchTokenizer(vocab string) (*wordpiece.Tokenizer, error) {
 	opts := wordpiece.DefaultOptions()
 	opts.Lowercase = false // mBERT is cased
 	return wordpiece.LoadVocabBytes("mbert-vocab.txt", defaultdata.MBertVocab(), opts)
-}
-
-// errInterrupted is returned when a signal stopped training.
-var errInterrupted = errors.New("interrupted")
-
-// IsInterrupted reports whether err means the run was stopped by a signal
-// after writing a resumable checkpoint.
-func IsInterrupted(err error) bool { return errors.Is(err, errInterrupted) }
-
-// logf writes one line of progress.
-func logf(w io.Writer, format string, args ...any) {
-	if w != nil {
-		fmt.Fprintf(w, format+"\n", args...)
-	}
 }
 
 // applyDropout puts the Dropout setting into the model config, as transformers'

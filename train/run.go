@@ -69,6 +69,20 @@ func (e *SettingError) Unwrap() error { return e.Err }
 // is told neither to overwrite nor to resume it.
 var ErrRunDirInUse = errors.New("already exists and is not empty")
 
+// errInterrupted is returned when a signal stopped training.
+var errInterrupted = errors.New("interrupted")
+
+// IsInterrupted reports whether err means the run was stopped by a signal
+// after writing a resumable checkpoint.
+func IsInterrupted(err error) bool { return errors.Is(err, errInterrupted) }
+
+// logf writes one line of progress.
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", args...)
+	}
+}
+
 // Run trains according to cfg. When ctx is cancelled (SIGINT/SIGTERM) it
 // writes a resumable checkpoint and returns an error IsInterrupted accepts.
 func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {

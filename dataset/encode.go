@@ -25,6 +25,15 @@ type wordAppender interface {
 	AppendWordIDs(dst []int32, word string) []int32
 }
 
+// PieceTokenizer also tells where each sub-token lies in its word, which
+// Encode keeps with Options.Offsets (wordpiece.Tokenizer has it).
+type PieceTokenizer interface {
+	WordTokenizer
+	// AppendWordPieces appends the word's sub-token ids to ids and their
+	// byte ranges within the word to offs.
+	AppendWordPieces(ids []int32, offs [][2]int, word string) ([]int32, [][2]int)
+}
+
 // Defaults of Options.
 const (
 	DefaultMaxLen = 512 // BERT's position limit, [CLS] and [SEP] included
@@ -50,6 +59,11 @@ type Options struct {
 	// (otherwise the B- label is kept). By default only the first sub-token
 	// of a word carries its label and the others get IgnoreLabel.
 	LabelAllTokens bool
+
+	// Offsets keeps each sub-token's byte range within its word in
+	// Example.Offsets, so prediction can place sub-tokens in the text
+	// without tokenizing again. The tokenizer must be a PieceTokenizer.
+	Offsets bool
 
 	// Source names the input (a file name) in error messages.
 	Source string
@@ -83,6 +97,9 @@ type Example struct {
 	IDs       []int32
 	Labels    []int32 // per position; IgnoreLabel where no loss; nil when unlabelled
 	WordIndex []int   // per position: index of the word in its sentence, -1 for [CLS]/[SEP]
+	// Offsets are per position the sub-token's byte range within its word
+	// ([0, 0] for [CLS]/[SEP]); nil unless Options.Offsets.
+	Offsets [][2]int
 
 	SentenceIndex int // index into the sentences given to Encode
 	Window        int // 0-based window number within the sentence
@@ -165,94 +182,155 @@ func Encode(sentences []conll.Sentence, tok WordTokenizer, labels Labels, opts O
 	if m, ok := labels.(LabelMap); ok && m == nil {
 		labels = nil
 	}
+	pieces, err := wordPieces(tok, opts.Offsets)
+	if err != nil {
+		return nil, Stats{}, err
+	}
 	st := Stats{Sentences: len(sentences), SentenceTokens: make([]int, 0, len(sentences))}
 	var examples []Example
-	var ids []int32
-	var wordOf []int
-	var tokLabels []int32
-	var scratch []int32
+	var sub sentenceTokens
 	for si := range sentences {
-		s := &sentences[si]
-		if labels != nil && len(s.Tags) != len(s.Words) {
-			return nil, st, fmt.Errorf("%s: sentence at line %d: %d words but %d tags", opts.source(), s.Line, len(s.Words), len(s.Tags))
+		if err := sub.tokenize(&sentences[si], pieces, labels, opts, &st); err != nil {
+			return nil, st, err
 		}
-		ids, wordOf, tokLabels = ids[:0], wordOf[:0], tokLabels[:0]
-		for wi, w := range s.Words {
-			var pieces []int32
-			if app, ok := tok.(wordAppender); ok {
-				scratch = app.AppendWordIDs(scratch[:0], w)
-				pieces = scratch
-			} else {
-				pieces = tok.TokenizeWord(w)
-			}
-			st.TokensPerWord[min(len(pieces), len(st.TokensPerWord)-1)]++
-			if len(pieces) == 0 {
-				st.EmptyWords++
-				continue
-			}
-			var first, rest int32
-			if labels != nil {
-				tag := s.Tags[wi]
-				id, ok := labels.Index(tag)
-				if !ok {
-					return nil, st, fmt.Errorf("%s:%d: word %q: tag %q is not in the label set", opts.source(), s.Line+wi, w, tag)
-				}
-				first, rest = int32(id), IgnoreLabel
-				if opts.LabelAllTokens {
-					rest = first
-					if name, ok := strings.CutPrefix(tag, "B-"); ok {
-						if in, ok := labels.Index("I-" + name); ok {
-							rest = int32(in)
-						}
-					}
-				}
-			}
-			for k, p := range pieces {
-				ids = append(ids, p)
-				wordOf = append(wordOf, wi)
-				if labels != nil {
-					if k == 0 {
-						tokLabels = append(tokLabels, first)
-					} else {
-						tokLabels = append(tokLabels, rest)
-					}
-				}
-			}
-		}
-		st.Words += len(s.Words)
-		st.SubTokens += len(ids)
-		st.SentenceTokens = append(st.SentenceTokens, len(ids))
-		if len(ids) == 0 {
+		if len(sub.ids) == 0 {
 			st.EmptySentences++
 			continue
 		}
-		spans, cutWords := windows(wordOf, maxLen-2, stride)
+		spans, cutWords := windows(sub.wordOf, maxLen-2, stride)
 		st.SplitWords += cutWords
 		if len(spans) > 1 {
 			st.SplitSentences++
 		}
 		for w, sp := range spans {
-			ex := Example{SentenceIndex: si, Window: w, Windows: len(spans), TokenStart: sp.start}
-			n := sp.end - sp.start + 2
-			ex.IDs = make([]int32, 0, n)
-			ex.IDs = append(ex.IDs, tok.ClsID())
-			ex.IDs = append(ex.IDs, ids[sp.start:sp.end]...)
-			ex.IDs = append(ex.IDs, tok.SepID())
-			ex.WordIndex = make([]int, 0, n)
-			ex.WordIndex = append(ex.WordIndex, -1)
-			ex.WordIndex = append(ex.WordIndex, wordOf[sp.start:sp.end]...)
-			ex.WordIndex = append(ex.WordIndex, -1)
-			if labels != nil {
-				ex.Labels = make([]int32, 0, n)
-				ex.Labels = append(ex.Labels, IgnoreLabel)
-				ex.Labels = append(ex.Labels, tokLabels[sp.start:sp.end]...)
-				ex.Labels = append(ex.Labels, IgnoreLabel)
-			}
+			ex := sub.window(sp, tok)
+			ex.SentenceIndex, ex.Window, ex.Windows = si, w, len(spans)
 			examples = append(examples, ex)
 		}
 	}
 	st.Examples = len(examples)
 	return examples, st, nil
+}
+
+// wordPieces is the tokenizer's fastest way to cut one word into sub-tokens
+// (with their in-word byte ranges when offsets are asked for). The slices
+// it returns are valid until its next call.
+func wordPieces(tok WordTokenizer, offsets bool) (func(word string) ([]int32, [][2]int), error) {
+	var ids []int32
+	var offs [][2]int
+	if offsets {
+		pt, ok := tok.(PieceTokenizer)
+		if !ok {
+			return nil, fmt.Errorf("dataset: sub-token offsets need a tokenizer with AppendWordPieces (%T has none)", tok)
+		}
+		return func(w string) ([]int32, [][2]int) {
+			ids, offs = pt.AppendWordPieces(ids[:0], offs[:0], w)
+			return ids, offs
+		}, nil
+	}
+	if app, ok := tok.(wordAppender); ok {
+		return func(w string) ([]int32, [][2]int) {
+			ids = app.AppendWordIDs(ids[:0], w)
+			return ids, nil
+		}, nil
+	}
+	return func(w string) ([]int32, [][2]int) { return tok.TokenizeWord(w), nil }, nil
+}
+
+// sentenceTokens is one sentence's whole sub-token sequence (specials
+// excluded) with each sub-token's word, label and in-word offsets (nil
+// unless asked for); its buffers are reused from sentence to sentence.
+type sentenceTokens struct {
+	ids                []int32
+	wordOf             []int
+	labels             []int32
+	offs               [][2]int
+	labelled, withOffs bool
+}
+
+// tokenize fills t from sentence s, aligning labels (nil: unlabelled) as
+// Encode describes, and counts into st.
+func (t *sentenceTokens) tokenize(s *conll.Sentence, pieces func(string) ([]int32, [][2]int), labels Labels, opts Options, st *Stats) error {
+	if labels != nil && len(s.Tags) != len(s.Words) {
+		return fmt.Errorf("%s: sentence at line %d: %d words but %d tags", opts.source(), s.Line, len(s.Words), len(s.Tags))
+	}
+	t.ids, t.wordOf, t.labels, t.offs = t.ids[:0], t.wordOf[:0], t.labels[:0], t.offs[:0]
+	t.labelled, t.withOffs = labels != nil, opts.Offsets
+	for wi, w := range s.Words {
+		ids, offs := pieces(w)
+		st.TokensPerWord[min(len(ids), len(st.TokensPerWord)-1)]++
+		if len(ids) == 0 {
+			st.EmptyWords++
+			continue
+		}
+		if labels != nil {
+			first, rest, err := wordLabels(s, wi, labels, opts)
+			if err != nil {
+				return err
+			}
+			t.labels = append(t.labels, first)
+			for range len(ids) - 1 {
+				t.labels = append(t.labels, rest)
+			}
+		}
+		t.ids = append(t.ids, ids...)
+		for range ids {
+			t.wordOf = append(t.wordOf, wi)
+		}
+		t.offs = append(t.offs, offs...)
+	}
+	st.Words += len(s.Words)
+	st.SubTokens += len(t.ids)
+	st.SentenceTokens = append(st.SentenceTokens, len(t.ids))
+	return nil
+}
+
+// wordLabels are the labels of word wi's first sub-token and of the rest:
+// IgnoreLabel for the rest unless LabelAllTokens, which gives them the
+// word's label with B-X turned into I-X when the label set has it.
+func wordLabels(s *conll.Sentence, wi int, labels Labels, opts Options) (first, rest int32, err error) {
+	tag := s.Tags[wi]
+	id, ok := labels.Index(tag)
+	if !ok {
+		return 0, 0, fmt.Errorf("%s:%d: word %q: tag %q is not in the label set", opts.source(), s.Line+wi, s.Words[wi], tag)
+	}
+	first, rest = int32(id), IgnoreLabel
+	if opts.LabelAllTokens {
+		rest = first
+		if name, ok := strings.CutPrefix(tag, "B-"); ok {
+			if in, ok := labels.Index("I-" + name); ok {
+				rest = int32(in)
+			}
+		}
+	}
+	return first, rest, nil
+}
+
+// window is the example of sub-tokens sp: [CLS], the window, [SEP].
+func (t *sentenceTokens) window(sp span, tok WordTokenizer) Example {
+	ex := Example{TokenStart: sp.start}
+	n := sp.end - sp.start + 2
+	ex.IDs = make([]int32, 0, n)
+	ex.IDs = append(ex.IDs, tok.ClsID())
+	ex.IDs = append(ex.IDs, t.ids[sp.start:sp.end]...)
+	ex.IDs = append(ex.IDs, tok.SepID())
+	ex.WordIndex = make([]int, 0, n)
+	ex.WordIndex = append(ex.WordIndex, -1)
+	ex.WordIndex = append(ex.WordIndex, t.wordOf[sp.start:sp.end]...)
+	ex.WordIndex = append(ex.WordIndex, -1)
+	if t.labelled {
+		ex.Labels = make([]int32, 0, n)
+		ex.Labels = append(ex.Labels, IgnoreLabel)
+		ex.Labels = append(ex.Labels, t.labels[sp.start:sp.end]...)
+		ex.Labels = append(ex.Labels, IgnoreLabel)
+	}
+	if t.withOffs {
+		ex.Offsets = make([][2]int, 0, n)
+		ex.Offsets = append(ex.Offsets, [2]int{})
+		ex.Offsets = append(ex.Offsets, t.offs[sp.start:sp.end]...)
+		ex.Offsets = append(ex.Offsets, [2]int{})
+	}
+	return ex
 }
 
 func (o Options) source() string {

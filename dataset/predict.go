@@ -25,6 +25,9 @@ type SentenceProbs struct {
 	TokenWord []int     // per sub-token: its word's index
 	WordStart []int     // per word: its first sub-token, -1 when it has none
 	WordEnd   []int     // per word: one past its last sub-token, -1 when it has none
+	// Offsets are per sub-token its byte range within its word; nil
+	// unless the examples were encoded with Options.Offsets.
+	Offsets [][2]int
 }
 
 // Token returns sub-token k's label distribution.
@@ -69,12 +72,14 @@ func NewCollector(sentences []conll.Sentence, examples []Example, numLabels int,
 		sents: make([]SentenceProbs, len(sentences)),
 		best:  make([][]int32, len(sentences)), bestWin: make([][]int32, len(sentences))}
 	tokens := make([]int, len(sentences))
+	withOffs := false
 	for i := range examples {
 		ex := &examples[i]
 		if ex.SentenceIndex < 0 || ex.SentenceIndex >= len(sentences) {
 			return nil, fmt.Errorf("dataset: example %d belongs to sentence %d of %d", i, ex.SentenceIndex, len(sentences))
 		}
 		tokens[ex.SentenceIndex] = max(tokens[ex.SentenceIndex], ex.TokenEnd())
+		withOffs = withOffs || ex.Offsets != nil
 	}
 	for s := range sentences {
 		c.lines[s] = sentences[s].Line
@@ -83,6 +88,9 @@ func NewCollector(sentences []conll.Sentence, examples []Example, numLabels int,
 			TokenWord: make([]int, n), WordStart: make([]int, words), WordEnd: make([]int, words)}
 		for w := range words {
 			p.WordStart[w], p.WordEnd[w] = -1, -1
+		}
+		if withOffs {
+			p.Offsets = make([][2]int, n)
 		}
 		c.sents[s] = p
 		c.best[s] = make([]int32, n)
@@ -100,6 +108,9 @@ func NewCollector(sentences []conll.Sentence, examples []Example, numLabels int,
 				return nil, fmt.Errorf("dataset: example %d position %d: word %d out of range", i, j, w)
 			}
 			p.IDs[k], p.TokenWord[k] = ex.IDs[j], w
+			if p.Offsets != nil && ex.Offsets != nil {
+				p.Offsets[k] = ex.Offsets[j]
+			}
 			if p.WordStart[w] < 0 || k < p.WordStart[w] {
 				p.WordStart[w] = k
 			}

@@ -65,27 +65,12 @@ type Word struct {
 // Run processes inputs as one job: all windows of all inputs are batched
 // together, shortest padding first.
 func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
+	words := p.splitWords(inputs)
 	sents := make([]conll.Sentence, len(inputs))
-	spans := make([][]wordpiece.Span, len(inputs))
-	texts := make([]string, len(inputs))
-	for i, in := range inputs {
-		if in.Words != nil {
-			// Pre-split words are laid out in a synthetic text joined by
-			// spaces, so entity text and offsets refer to that text.
-			sp, text := joinWords(in.Words)
-			spans[i], texts[i] = sp, text
-			sents[i] = conll.Sentence{Words: in.Words}
-			continue
-		}
-		spans[i] = p.Tok.PreTokenize(in.Text)
-		texts[i] = in.Text
-		words := make([]string, len(spans[i]))
-		for j, s := range spans[i] {
-			words[j] = s.Text
-		}
-		sents[i] = conll.Sentence{Words: words}
+	for i := range words {
+		sents[i] = conll.Sentence{Words: words[i].words}
 	}
-	examples, _, err := dataset.Encode(sents, p.Tok, nil, dataset.Options{MaxLen: p.MaxLen, Stride: p.Stride, Source: "input"})
+	examples, _, err := dataset.Encode(sents, p.Tok, nil, dataset.Options{MaxLen: p.MaxLen, Stride: p.Stride, Offsets: true, Source: "input"})
 	if err != nil {
 		return nil, err
 	}
@@ -93,72 +78,110 @@ func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := p.infer(ctx, examples, col); err != nil {
+		return nil, err
+	}
+	out := make([]Output, len(inputs))
+	for i, in := range inputs {
+		out[i] = p.output(words[i], col.Probs(i), in.Strategy)
+	}
+	for _, ex := range examples {
+		out[ex.SentenceIndex].Tokens += ex.Len()
+	}
+	return out, nil
+}
+
+// inputWords are an input's words, their byte spans and the text the spans
+// point into.
+type inputWords struct {
+	words []string
+	spans []wordpiece.Span
+	text  string
+}
+
+// splitWords splits raw texts as BertPreTokenizer does; pre-split words are
+// laid out in a synthetic text joined by spaces, so entity text and offsets
+// refer to that text.
+func (p *Pipeline) splitWords(inputs []Input) []inputWords {
+	out := make([]inputWords, len(inputs))
+	for i, in := range inputs {
+		if in.Words != nil {
+			spans, text := joinWords(in.Words)
+			out[i] = inputWords{in.Words, spans, text}
+			continue
+		}
+		spans := p.Tok.PreTokenize(in.Text)
+		words := make([]string, len(spans))
+		for j, s := range spans {
+			words[j] = s.Text
+		}
+		out[i] = inputWords{words, spans, in.Text}
+	}
+	return out
+}
+
+// infer runs the examples through the engine, batches of similar length
+// together, into col.
+func (p *Pipeline) infer(ctx context.Context, examples []dataset.Example, col *dataset.Collector) error {
 	bs := p.BatchSize
 	if bs <= 0 {
 		bs = 32
 	}
 	plan, err := dataset.Plan(examples, bs, 0, 0, dataset.BatchOptions{Order: dataset.SortedByLength, PadID: p.Tok.PadID()})
 	if err != nil {
-		return nil, err
-	}
-	tokens := make([]int, len(inputs))
-	for _, ex := range examples {
-		tokens[ex.SentenceIndex] += ex.Len()
+		return err
 	}
 	for _, b := range dataset.Each(examples, plan, p.Tok.PadID()) {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		logits, err := p.Engine.Logits(b)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := col.AddBatch(b, logits); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := col.Complete(); err != nil {
-		return nil, err
-	}
-	out := make([]Output, len(inputs))
-	for i, in := range inputs {
-		words := p.tagWords(sents[i].Words, spans[i], col.Probs(i))
-		strategy := in.Strategy
-		if strategy == "" {
-			strategy = tagger.First
-		}
-		out[i].Tokens = tokens[i]
-		out[i].Entities = tagger.Entities(texts[i], words, p.Labels, strategy)
-		tags := tagger.WordTags(words, p.Labels, strategy)
-		out[i].Words = make([]Word, len(words))
-		for j, w := range words {
-			ow := Word{Text: sents[i].Words[j], ByteStart: w.Start, ByteEnd: w.End, Tag: tags[j].Tag}
-			ow.Start, ow.End = runeOffset(texts[i], w.Start), runeOffset(texts[i], w.End)
-			if tags[j].HasScore {
-				s := tags[j].Score
-				ow.Score = &s
-				ow.Probs = w.Tokens[0].Probs
-			}
-			out[i].Words[j] = ow
-		}
-	}
-	return out, nil
+	return col.Complete()
 }
 
-// tagWords attaches each word's sub-token distributions and byte spans.
-func (p *Pipeline) tagWords(words []string, spans []wordpiece.Span, probs *dataset.SentenceProbs) []tagger.Word {
-	enc := p.Tok.EncodeWords(words) // per-token offsets within each word
-	out := make([]tagger.Word, len(words))
-	for w := range words {
-		out[w] = tagger.Word{Start: spans[w].Start, End: spans[w].End}
+// output tags one input's words and groups them into entities.
+func (p *Pipeline) output(in inputWords, probs *dataset.SentenceProbs, strategy tagger.Strategy) Output {
+	if strategy == "" {
+		strategy = tagger.First
+	}
+	words := tagWords(in.spans, probs)
+	tags := tagger.WordTags(words, p.Labels, strategy)
+	out := Output{Entities: tagger.Entities(in.text, words, p.Labels, strategy), Words: make([]Word, len(words))}
+	runes := tagger.NewCodePoints(in.text)
+	for j, w := range words {
+		ow := Word{Text: in.words[j], ByteStart: w.Start, ByteEnd: w.End, Tag: tags[j].Tag}
+		ow.Start, ow.End = runes.At(w.Start), runes.At(w.End)
+		if tags[j].HasScore {
+			s := tags[j].Score
+			ow.Score = &s
+			ow.Probs = w.Tokens[0].Probs
+		}
+		out.Words[j] = ow
+	}
+	return out
+}
+
+// tagWords attaches each word's sub-token distributions and byte spans;
+// encoding kept each sub-token's offsets within its word.
+func tagWords(spans []wordpiece.Span, probs *dataset.SentenceProbs) []tagger.Word {
+	out := make([]tagger.Word, len(spans))
+	for w, sp := range spans {
+		out[w] = tagger.Word{Start: sp.Start, End: sp.End}
 		start, end := probs.WordTokens(w)
+		if start == end {
+			continue
+		}
+		out[w].Tokens = make([]tagger.Token, 0, end-start)
 		for k := start; k < end; k++ {
-			tok := tagger.Token{Start: spans[w].Start, End: spans[w].End, Probs: probs.Token(k)}
-			if k+1 < len(enc.Offsets) && enc.WordIDs[k+1] == w {
-				off := enc.Offsets[k+1]
-				tok.Start, tok.End = spans[w].Start+off[0], spans[w].Start+off[1]
-			}
-			out[w].Tokens = append(out[w].Tokens, tok)
+			off := probs.Offsets[k]
+			out[w].Tokens = append(out[w].Tokens, tagger.Token{Start: sp.Start + off[0], End: sp.Start + off[1], Probs: probs.Token(k)})
 		}
 	}
 	return out
@@ -179,14 +202,6 @@ func joinWords(words []string) ([]wordpiece.Span, string) {
 		buf = append(buf, w...)
 	}
 	return spans, string(buf)
-}
-
-func runeOffset(s string, byteOff int) int {
-	n := 0
-	for range s[:byteOff] {
-		n++
-	}
-	return n
 }
 
 func outsideID(labels []string) int {

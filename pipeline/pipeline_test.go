@@ -28,7 +28,7 @@ func (e *tokenEngine) Logits(b *dataset.Batch) ([]float32, error) {
 	return out, nil
 }
 
-func loadTok(t *testing.T) *wordpiece.Tokenizer {
+func loadTok(t testing.TB) *wordpiece.Tokenizer {
 	t.Helper()
 	tok, err := wordpiece.Load("../testdata/data/mbert-vocab/tokenizer.json")
 	if err != nil {

@@ -26,6 +26,16 @@ type KeyValue struct {
 	Key, Value string
 }
 
+// SortedKeyValues is kv as table lines in key order.
+func SortedKeyValues(kv map[string]string) []KeyValue {
+	out := make([]KeyValue, 0, len(kv))
+	for k, v := range kv {
+		out = append(out, KeyValue{Key: k, Value: v})
+	}
+	slices.SortFunc(out, func(a, b KeyValue) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
 // DatasetStats describes one split (train, dev, test) as the model sees it.
 type DatasetStats struct {
 	Split     string

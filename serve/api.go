@@ -105,7 +105,7 @@ func parseRequest(body io.Reader, o *Options) ([]Input, tagger.Strategy, *APIErr
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return nil, "", apiErr(http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
-				"request body is larger than %d bytes (--max-body)", tooBig.Limit)
+				"request body is larger than %d bytes", tooBig.Limit)
 		}
 		return nil, "", apiErr(http.StatusBadRequest, CodeBadJSON, "reading the body: %v", err)
 	}
@@ -186,7 +186,7 @@ func parseRequest(body io.Reader, o *Options) ([]Input, tagger.Strategy, *APIErr
 	for i := range inputs {
 		if n := utf8.RuneCountInString(inputs[i].Text); n > o.MaxChars {
 			return nil, "", apiErr(http.StatusRequestEntityTooLarge, CodeTextTooLong,
-				"text %d has %d characters; the limit is %d (--max-chars)", i, n, o.MaxChars)
+				"text %d has %d characters; the limit is %d", i, n, o.MaxChars)
 		}
 		inputs[i].Strategy = strategy
 		inputs[i].Details = req.Details
@@ -195,7 +195,7 @@ func parseRequest(body io.Reader, o *Options) ([]Input, tagger.Strategy, *APIErr
 }
 
 func tooManyTexts(n, limit int) *APIError {
-	return apiErr(http.StatusRequestEntityTooLarge, CodeTooManyTexts, "%d texts in one request; the limit is %d (--max-texts)", n, limit)
+	return apiErr(http.StatusRequestEntityTooLarge, CodeTooManyTexts, "%d texts in one request; the limit is %d", n, limit)
 }
 
 // jsonError explains a decoding error with its line and column.

@@ -7,7 +7,6 @@ package serve
 
 import (
 	"context"
-	"unicode/utf8"
 
 	"github.com/nerkit/nerkit/tagger"
 )
@@ -61,7 +60,7 @@ type WordDetail struct {
 
 // ModelInfo describes the loaded model for GET /v1/model.
 type ModelInfo struct {
-	Name      string      `json:"name"`       // model directory or hub id
+	Name      string      `json:"name"`       // the model's name: never a server path
 	Labels    []string    `json:"labels"`     // id2label in id order
 	VocabSize int         `json:"vocab_size"` // word pieces
 	MaxLength int         `json:"max_length"` // sub-tokens per window, special tokens included
@@ -82,20 +81,12 @@ type ModelConfig struct {
 // returns when Input.Details is set.
 func WordDetails(text string, words []tagger.Word, tags []tagger.WordTag) []WordDetail {
 	out := make([]WordDetail, len(words))
-	runes, last := 0, 0 // code points before byte offset last; words come in order
-	codePoints := func(b int) int {
-		if b < last {
-			runes, last = 0, 0
-		}
-		runes += utf8.RuneCountInString(text[last:b])
-		last = b
-		return runes
-	}
+	runes := tagger.NewCodePoints(text) // words come in order
 	for i, w := range words {
 		out[i] = WordDetail{
 			Word:      text[w.Start:w.End],
-			Start:     codePoints(w.Start),
-			End:       codePoints(w.End),
+			Start:     runes.At(w.Start),
+			End:       runes.At(w.End),
 			ByteStart: w.Start,
 			ByteEnd:   w.End,
 			Tag:       tags[i].Tag,

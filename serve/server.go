@@ -230,13 +230,13 @@ func (s *Server) handleNER(w http.ResponseWriter, r *http.Request) {
 func (s *Server) submitError(r *http.Request, err error) *APIError {
 	switch {
 	case errors.Is(err, errQueueFull):
-		return apiErr(http.StatusTooManyRequests, CodeOverloaded, "the queue is full (--queue %d texts); retry later", s.opts.QueueSize)
+		return apiErr(http.StatusTooManyRequests, CodeOverloaded, "the queue is full (%d texts); retry later", s.opts.QueueSize)
 	case errors.Is(err, errShuttingDown):
 		return apiErr(http.StatusServiceUnavailable, CodeShuttingDown, "the server is shutting down")
 	case r.Context().Err() != nil:
 		return apiErr(499, CodeClientClosed, "the client closed the request")
 	case errors.Is(err, context.DeadlineExceeded):
-		return apiErr(http.StatusGatewayTimeout, CodeTimeout, "no answer within %v (--timeout)", s.opts.Timeout)
+		return apiErr(http.StatusGatewayTimeout, CodeTimeout, "no answer within %v", s.opts.Timeout)
 	}
 	s.log.Error("recognizer failed", "err", err)
 	return apiErr(http.StatusInternalServerError, CodeInternal, "the model failed: %v", err)

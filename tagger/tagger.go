@@ -20,7 +20,6 @@ package tagger
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 )
 
 // Strategy selects how sub-token predictions become words and entities.
@@ -173,6 +172,7 @@ func splitTag(tag string) (bi byte, typ string) {
 func group(text string, pieces []piece) []Entity {
 	var out []Entity
 	var cur []piece
+	runes := NewCodePoints(text) // entities come in text order
 	flush := func() {
 		if len(cur) == 0 {
 			return
@@ -187,8 +187,8 @@ func group(text string, pieces []piece) []Entity {
 			out = append(out, Entity{
 				Type:      typ,
 				Text:      text[start:end],
-				Start:     utf8.RuneCountInString(text[:start]),
-				End:       utf8.RuneCountInString(text[:end]),
+				Start:     runes.At(start),
+				End:       runes.At(end),
 				ByteStart: start,
 				ByteEnd:   end,
 				Score:     sum / float32(len(cur)),

@@ -5,6 +5,7 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -125,7 +126,7 @@ func (c *Config) Validate() error {
 	case c.Stride >= c.MaxLength-2:
 		return fmt.Errorf("stride must be below max_length-2 (got %d)", c.Stride)
 	case c.Train == "":
-		return fmt.Errorf("no training file (--train)")
+		return &SettingError{Key: "train", Err: errors.New("no training file")}
 	}
 	if _, err := optim.ParseSchedule(c.Schedule, 0, 1); err != nil {
 		return err

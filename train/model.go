@@ -2,11 +2,7 @@ package train
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -14,98 +10,53 @@ import (
 	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/defaultdata"
-	"github.com/nerkit/nerkit/hub"
+	"github.com/nerkit/nerkit/modeldir"
 	"github.com/nerkit/nerkit/wordpiece"
 )
 
-// Loaded is a model ready to train or predict: engine, tokenizer and labels.
-type Loaded struct {
-	Model  *bert.Model
-	Tok    *wordpiece.Tokenizer
-	Labels *conll.LabelSet
-	Dir    string   // where it came from; "" for scratch models
-	Notes  []string // what loading reported (new head, ignored keys, …)
+// labelChooser picks the run's label set once the model's own labels (nil
+// when it has none) are known.
+type labelChooser func(modelLabels *conll.LabelSet) (*conll.LabelSet, error)
+
+// loadForTraining builds the model a run starts from: a scratch preset with
+// random weights, or a checkpoint (a directory or hub id).
+func loadForTraining(ctx context.Context, cfg *Config, labelsFor labelChooser) (*modeldir.Loaded, error) {
+	preset, ok, err := LookupPreset(cfg.Model)
+	switch {
+	case err != nil:
+		return nil, err
+	case ok:
+		return newScratchModel(cfg, preset, labelsFor)
+	}
+	return loadCheckpoint(ctx, cfg, labelsFor)
 }
 
-// ResolveModelDir turns a --model value into a local directory: a directory
-// as is, a hub id through the Hugging Face cache (downloading when online).
-func ResolveModelDir(ctx context.Context, model string) (string, error) {
-	if fi, err := os.Stat(model); err == nil {
-		if !fi.IsDir() {
-			return "", fmt.Errorf("model %s: not a directory (want a Hugging Face model directory)", model)
-		}
-		return model, nil
-	}
-	if strings.HasPrefix(model, ".") || strings.HasPrefix(model, "/") || !hub.IsRepoID(model) {
-		return "", fmt.Errorf("model %s: no such directory", model)
-	}
-	c := hub.FromEnv()
-	dir, err := c.Snapshot(ctx, model, "main")
-	if err != nil {
-		return "", fmt.Errorf("model %s: %w", model, err)
-	}
-	return dir, nil
-}
-
-// LoadForInference opens a trained model directory (or hub id): its labels
-// come from config.json's id2label.
-func LoadForInference(ctx context.Context, model string, threads int) (*Loaded, error) {
-	dir, err := ResolveModelDir(ctx, model)
+// newScratchModel initialises a preset's architecture from cfg.Seed.
+func newScratchModel(cfg *Config, preset Preset, labelsFor labelChooser) (*modeldir.Loaded, error) {
+	tok, err := scratchTokenizer(cfg.Vocab)
 	if err != nil {
 		return nil, err
 	}
-	cfg, tensors, err := checkpoint.LoadDir(dir)
+	labels, err := labelsFor(nil)
 	if err != nil {
 		return nil, err
 	}
-	labels, err := conll.LabelsFromID2Label(cfg.ID2Label)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "config.json"), err)
-	}
-	m, rep, err := bert.FromTensors(cfg, tensors, labels.Len(), 0)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dir, err)
-	}
-	if len(rep.Initialized) > 0 {
-		return nil, fmt.Errorf("%s: the checkpoint has no trained classifier for its %d labels; train it first", dir, labels.Len())
-	}
-	tok, err := wordpiece.Load(dir)
+	mc := preset.ScratchConfig(tok.VocabSize())
+	cfg.applyDropout(mc)
+	mc.SetLabels(labels.Labels())
+	m, err := bert.New(mc, labels.Len(), cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
-	if threads > 0 {
-		m.SetThreads(threads)
-	}
-	return &Loaded{Model: m, Tok: tok, Labels: labels, Dir: dir, Notes: rep.Notes}, nil
+	return &modeldir.Loaded{Model: m, Tok: tok, Labels: labels,
+		Notes: []string{fmt.Sprintf("%s: %d layers, hidden %d, %d heads, FFN %d, vocabulary %d, random weights (seed %d)",
+			cfg.Model, preset.Layers, preset.Hidden, preset.Heads, preset.FF, tok.VocabSize(), cfg.Seed)}}, nil
 }
 
-// loadForTraining builds the model a run starts from. labelsFor picks the
-// label set once the model's own labels (if any) are known.
-func loadForTraining(ctx context.Context, cfg *Config, labelsFor func(modelLabels *conll.LabelSet) (*conll.LabelSet, error)) (*Loaded, error) {
-	if preset, ok, err := LookupPreset(cfg.Model); ok || err != nil {
-		if err != nil {
-			return nil, err
-		}
-		tok, err := scratchTokenizer(cfg.Vocab)
-		if err != nil {
-			return nil, err
-		}
-		labels, err := labelsFor(nil)
-		if err != nil {
-			return nil, err
-		}
-		mc := preset.ScratchConfig(tok.VocabSize())
-		cfg.applyDropout(mc)
-		mc.SetLabels(labels.Labels())
-		m, err := bert.New(mc, labels.Len(), cfg.Seed)
-		if err != nil {
-			return nil, err
-		}
-		return &Loaded{Model: m, Tok: tok, Labels: labels,
-			Notes: []string{fmt.Sprintf("%s: %d layers, hidden %d, %d heads, FFN %d, vocabulary %d, random weights (seed %d)",
-				cfg.Model, preset.Layers, preset.Hidden, preset.Heads, preset.FF, tok.VocabSize(), cfg.Seed)}}, nil
-	}
-	dir, err := ResolveModelDir(ctx, cfg.Model)
+// loadCheckpoint starts from a checkpoint; a classifier trained for other
+// labels is replaced by a new head, as transformers does.
+func loadCheckpoint(ctx context.Context, cfg *Config, labelsFor labelChooser) (*modeldir.Loaded, error) {
+	dir, err := modeldir.Resolve(ctx, cfg.Model)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +95,7 @@ func loadForTraining(ctx context.Context, cfg *Config, labelsFor func(modelLabel
 	if err != nil {
 		return nil, err
 	}
-	return &Loaded{Model: m, Tok: tok, Labels: labels, Dir: dir, Notes: append(notes, rep.Notes...)}, nil
+	return &modeldir.Loaded{Model: m, Tok: tok, Labels: labels, Dir: dir, Notes: append(notes, rep.Notes...)}, nil
 }
 
 // isGenericLabels reports transformers' placeholder labels (LABEL_0, …).
@@ -168,37 +119,7 @@ func scratchTokenizer(vocab string) (*wordpiece.Tokenizer, error) {
 	return wordpiece.LoadVocabBytes("mbert-vocab.txt", defaultdata.MBertVocab(), opts)
 }
 
-// SaveModel writes the model in Hugging Face's layout, atomically, with the
-// tokenizer files; extra may add more files to the new directory.
-func SaveModel(dir string, l *Loaded, extra func(tmpDir string) error) error {
-	mc := *l.Model.Config()
-	mc.SetLabels(l.Labels.Labels())
-	return checkpoint.SaveDir(dir, &mc, l.Model.Tensors(), func(tmp string) error {
-		if err := l.Tok.Save(tmp); err != nil {
-			return err
-		}
-		if extra != nil {
-			return extra(tmp)
-		}
-		return nil
-	})
-}
-
-// errInterrupted is returned when a signal stopped training.
-var errInterrupted = errors.New("interrupted")
-
-// IsInterrupted reports whether err means the run was stopped by a signal
-// after writing a resumable checkpoint.
-func IsInterrupted(err error) bool { return errors.Is(err, errInterrupted) }
-
-// logf writes one line of progress.
-func logf(w io.Writer, format string, args ...any) {
-	if w != nil {
-		fmt.Fprintf(w, format+"\n", args...)
-	}
-}
-
-// applyDropout puts --dropout into the model config, as transformers'
+// applyDropout puts the Dropout setting into the model config, as transformers'
 // from_pretrained(hidden_dropout_prob=…, attention_probs_dropout_prob=…)
 // would; the saved config.json then records it.
 func (c *Config) applyDropout(mc *checkpoint.Config) {

@@ -2,25 +2,23 @@ package train
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
-	"github.com/nerkit/nerkit/bert"
-	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/defaultdata"
-	"github.com/nerkit/nerkit/internal/atomicfile"
+	"github.com/nerkit/nerkit/evaluate"
 	"github.com/nerkit/nerkit/kernels"
 	"github.com/nerkit/nerkit/metrics"
+	"github.com/nerkit/nerkit/modeldir"
 	"github.com/nerkit/nerkit/optim"
+	"github.com/nerkit/nerkit/progress"
 )
 
 // EmbeddedData as the training file selects the embedded FactRuEval-2016
@@ -36,108 +34,53 @@ const (
 	optimizerFileName = "optimizer.safetensors"
 )
 
-// StepRecord is one optimizer step.
-type StepRecord struct {
-	Step     int     `json:"step"`
-	Epoch    float64 `json:"epoch"`
-	Loss     float64 `json:"loss"`
-	LR       float64 `json:"lr"`
-	GradNorm float64 `json:"grad_norm"`
-}
-
-// EpochRecord is one epoch's summary.
-type EpochRecord struct {
-	Epoch        int     `json:"epoch"`
-	TrainLoss    float64 `json:"train_loss"`
-	DevLoss      float64 `json:"dev_loss"`
-	DevPrecision float64 `json:"dev_precision"`
-	DevRecall    float64 `json:"dev_recall"`
-	DevF1        float64 `json:"dev_f1"`
-	Seconds      float64 `json:"seconds"`
-	TokensPerSec float64 `json:"train_tokens_per_s"`
-}
-
-// epochJSON is EpochRecord with the dev figures as pointers: a run without
-// dev has NaN there, which JSON cannot hold, so they are written as null.
-type epochJSON struct {
-	Epoch        int      `json:"epoch"`
-	TrainLoss    float64  `json:"train_loss"`
-	DevLoss      *float64 `json:"dev_loss"`
-	DevPrecision *float64 `json:"dev_precision"`
-	DevRecall    *float64 `json:"dev_recall"`
-	DevF1        *float64 `json:"dev_f1"`
-	Seconds      float64  `json:"seconds"`
-	TokensPerSec float64  `json:"train_tokens_per_s"`
-}
-
-// MarshalJSON writes NaN dev figures as null.
-func (e EpochRecord) MarshalJSON() ([]byte, error) {
-	return json.Marshal(epochJSON{e.Epoch, e.TrainLoss, ptr(e.DevLoss), ptr(e.DevPrecision), ptr(e.DevRecall), ptr(e.DevF1), e.Seconds, e.TokensPerSec})
-}
-
-// UnmarshalJSON reads null dev figures back as NaN.
-func (e *EpochRecord) UnmarshalJSON(b []byte) error {
-	var j epochJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return err
-	}
-	val := func(p *float64) float64 {
-		if p == nil {
-			return math.NaN()
-		}
-		return *p
-	}
-	*e = EpochRecord{j.Epoch, j.TrainLoss, val(j.DevLoss), val(j.DevPrecision), val(j.DevRecall), val(j.DevF1), j.Seconds, j.TokensPerSec}
-	return nil
-}
-
-func ptr(x float64) *float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
-	}
-	return &x
-}
-
-// State is what a resumed run needs besides parameters and optimizer
-// moments. Batches of an epoch depend only on (seed, epoch), and dropout
-// only on (seed, DropoutCalls), so these counters continue the same run.
-type State struct {
-	Epoch        int           `json:"epoch"`         // completed epochs
-	StepInEpoch  int           `json:"step_in_epoch"` // optimizer steps done in the current epoch
-	GlobalStep   int           `json:"global_step"`
-	DropoutCalls uint64        `json:"dropout_calls"`
-	EpochLossSum float64       `json:"epoch_loss_sum"` // of the steps done in the current epoch
-	BestMetric   float64       `json:"best_metric"`
-	BestEpoch    int           `json:"best_epoch"`
-	BadEpochs    int           `json:"bad_epochs"` // epochs since the best, for patience
-	Steps        []StepRecord  `json:"steps"`
-	Epochs       []EpochRecord `json:"epochs"`
-	Seconds      float64       `json:"train_seconds"`
-}
-
 // Result is what a finished run reports.
 type Result struct {
 	Dir       string
-	Dev, Test *Evaluation
+	Dev, Test *evaluate.Evaluation
 	State     State
 }
 
 // Options are the run's environment, not its recipe.
 type Options struct {
-	Log      io.Writer // one-line summaries; nil: silent
-	Progress Progress  // nil: no progress bars
-	Resume   bool      // continue the run in cfg.Out from its checkpoint
+	Log      io.Writer      // one-line summaries; nil: silent
+	Progress progress.Meter // nil: no progress bars
+	Resume   bool           // continue the run in cfg.Out from its checkpoint
 }
 
-// Progress shows a bar for a loop of n units (unit names them: "steps").
-type Progress interface {
-	Start(desc string, n int, unit string) ProgressBar
+// SettingError is an error in one setting of the run. Key is the setting's
+// name in config.yaml and Value, when set, the value at fault; the message
+// names them, a command line would name its flag instead.
+type SettingError struct {
+	Key, Value string
+	Err        error
 }
 
-// ProgressBar is one loop's bar.
-type ProgressBar interface {
-	Add(n int)
-	Finish()
+func (e *SettingError) Error() string {
+	if e.Value != "" {
+		return fmt.Sprintf("%v (%s: %s)", e.Err, e.Key, e.Value)
+	}
+	return fmt.Sprintf("%v (%s)", e.Err, e.Key)
+}
+
+func (e *SettingError) Unwrap() error { return e.Err }
+
+// ErrRunDirInUse is returned when the run directory holds files and the run
+// is told neither to overwrite nor to resume it.
+var ErrRunDirInUse = errors.New("already exists and is not empty")
+
+// errInterrupted is returned when a signal stopped training.
+var errInterrupted = errors.New("interrupted")
+
+// IsInterrupted reports whether err means the run was stopped by a signal
+// after writing a resumable checkpoint.
+func IsInterrupted(err error) bool { return errors.Is(err, errInterrupted) }
+
+// logf writes one line of progress.
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", args...)
+	}
 }
 
 // Run trains according to cfg. When ctx is cancelled (SIGINT/SIGTERM) it
@@ -152,143 +95,47 @@ func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {
 	if cfg.Threads > 0 {
 		kernels.SetThreads(cfg.Threads)
 	}
-	if cfg.Train == EmbeddedData {
-		// The demo corpus is written into the run directory (with its
-		// licence), so predictions and reports name files that persist.
-		tr, dev, test, err := defaultdata.Extract(filepath.Join(cfg.Out, "data"))
-		if err != nil {
-			return nil, err
-		}
-		cfg.Train, cfg.Dev, cfg.Test = tr, dev, test
+	if err := extractEmbeddedData(&cfg); err != nil {
+		return nil, err
 	}
 	mode, err := metrics.ParseMode(cfg.ScoreMode)
 	if err != nil {
 		return nil, err
 	}
-	scheme, err := conll.ParseScheme(cfg.Scheme)
-	if err != nil {
-		return nil, err
-	}
-	format := conll.Options{TokenCol: cfg.TokenCol, TagCol: cfg.TagCol, Scheme: scheme}
-
 	t0 := time.Now()
-	trainFile, err := conll.ReadFile(cfg.Train, format)
+	files, err := readData(cfg, opt.Log)
 	if err != nil {
 		return nil, err
 	}
-	logf(opt.Log, "train: %s — %d sentences; %s", cfg.Train, len(trainFile.Sentences), trainFile.Detection)
-	warnViolations(opt.Log, trainFile)
-	var devFile, testFile *conll.File
-	if cfg.Dev != "" {
-		if devFile, err = conll.ReadFile(cfg.Dev, format); err != nil {
-			return nil, err
-		}
-		warnViolations(opt.Log, devFile)
-	}
-	if cfg.Test != "" {
-		if testFile, err = conll.ReadFile(cfg.Test, format); err != nil {
-			return nil, err
-		}
-		warnViolations(opt.Log, testFile)
-	}
-
-	labelsFor := func(modelLabels *conll.LabelSet) (*conll.LabelSet, error) {
-		switch cfg.Labels {
-		case "preset":
-			return conll.PresetLabels(), nil
-		case "model":
-			if modelLabels == nil {
-				return nil, fmt.Errorf("--labels model: %s has no id2label", cfg.Model)
-			}
-			return modelLabels, nil
-		}
-		return conll.LabelsFromSentences(trainFile.Sentences), nil
-	}
-	ld, err := loadForTraining(ctx, &cfg, labelsFor)
+	ld, err := loadModel(ctx, &cfg, files, opt.Log)
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range ld.Notes {
-		logf(opt.Log, "model: %s", n)
-	}
-	logf(opt.Log, "labels: %s", ld.Labels)
-	for _, f := range []*conll.File{trainFile, devFile, testFile} {
-		if f == nil {
-			continue
-		}
-		if err := ld.Labels.Validate(f); err != nil {
-			return nil, err
-		}
-	}
-	if cfg.Threads > 0 {
-		ld.Model.SetThreads(cfg.Threads)
-	}
-	ld.Model.SetOptimizer(optim.AdamWConfig{Beta1: cfg.AdamBeta1, Beta2: cfg.AdamBeta2, Eps: cfg.AdamEps, WeightDecay: cfg.WeightDecay})
-
-	encode := func(name string, f *conll.File) (*Split, error) {
-		if f == nil {
-			return nil, nil
-		}
-		ex, st, err := dataset.Encode(f.Sentences, ld.Tok, ld.Labels, dataset.Options{
-			MaxLen: cfg.MaxLength, Stride: cfg.Stride, LabelAllTokens: cfg.LabelAllTokens && name == "train", Source: f.Name})
-		if err != nil {
-			return nil, err
-		}
-		if st.SplitSentences > 0 {
-			logf(opt.Log, "%s: %d sentences longer than %d sub-tokens split into overlapping windows (%d examples)", name, st.SplitSentences, cfg.MaxLength, st.Examples)
-		}
-		return &Split{Name: name, File: f, Examples: ex, Stats: st}, nil
-	}
-	trainSplit, err := encode("train", trainFile)
-	if err != nil {
+	r := &runner{cfg: cfg, opt: opt, mode: mode, ld: ld}
+	if err := r.encodeData(files); err != nil {
 		return nil, err
 	}
-	devSplit, err := encode("dev", devFile)
-	if err != nil {
-		return nil, err
-	}
-	testSplit, err := encode("test", testFile)
-	if err != nil {
-		return nil, err
-	}
-	if len(trainSplit.Examples) == 0 {
-		return nil, fmt.Errorf("%s: no sentence with tokens to train on", cfg.Train)
-	}
-
-	r := &runner{cfg: cfg, opt: opt, mode: mode, ld: ld, train: trainSplit, dev: devSplit, test: testSplit}
-	r.state.BestMetric = math.Inf(-1)
-	if opt.Resume {
-		if err := r.restore(); err != nil {
-			return nil, err
-		}
-		logf(opt.Log, "resuming %s at epoch %d, step %d", cfg.Out, r.state.Epoch+1, r.state.GlobalStep)
-	} else if err := cfg.Save(filepath.Join(cfg.Out, ConfigFileName)); err != nil {
+	if err := r.start(); err != nil {
 		return nil, err
 	}
 	r.prepTime = time.Since(t0)
 	return r.loop(ctx)
 }
 
-func warnViolations(w io.Writer, f *conll.File) {
-	if n := len(f.Violations); n > 0 {
-		logf(w, "%s: %d tag-sequence violations kept as they are (first: %s); `nerkit stats` lists them", f.Name, n, f.Violations[0])
-	}
-}
-
 // prepareRunDir refuses to overwrite a previous run unless told.
 func prepareRunDir(dir string, overwrite, resume bool) error {
 	if dir == "" {
-		return errors.New("no output directory (--out)")
+		return &SettingError{Key: "out", Err: errors.New("no output directory")}
 	}
 	if resume {
 		if _, err := os.Stat(filepath.Join(dir, CheckpointDirName, stateFileName)); err != nil {
-			return fmt.Errorf("--resume %s: no checkpoint to resume (%s missing)", dir, filepath.Join(CheckpointDirName, stateFileName))
+			return fmt.Errorf("run directory %s has no checkpoint to resume (%s missing)", dir, filepath.Join(CheckpointDirName, stateFileName))
 		}
 		return nil
 	}
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		if !overwrite {
-			return fmt.Errorf("run directory %s already exists and is not empty: pass --overwrite to replace it, --resume to continue it, or choose another --out", dir)
+			return fmt.Errorf("run directory %s %w", dir, ErrRunDirInUse)
 		}
 		if err := os.RemoveAll(dir); err != nil {
 			return err
@@ -304,249 +151,144 @@ func prepareRunDir(dir string, overwrite, resume bool) error {
 	return os.Remove(probe)
 }
 
-type runner struct {
-	cfg              Config
-	opt              Options
-	mode             metrics.Mode
-	ld               *Loaded
-	train, dev, test *Split
-	state            State
-	prepTime         time.Duration
-	stepsPerEpoch    int
-	totalSteps       int
-	schedule         optim.Schedule
-	lastDev          *Evaluation
-}
-
-func (r *runner) plan(epoch int) ([][]int, error) {
-	order := dataset.Shuffled
-	if r.cfg.GroupByLength {
-		order = dataset.GroupByLength
+// extractEmbeddedData writes the demo corpus into the run directory (with
+// its licence) when it is the training data, so predictions and reports
+// name files that persist.
+func extractEmbeddedData(cfg *Config) error {
+	if cfg.Train != EmbeddedData {
+		return nil
 	}
-	return dataset.Plan(r.train.Examples, r.cfg.BatchSize, uint64(r.cfg.Seed), epoch, dataset.BatchOptions{Order: order, PadID: r.ld.Tok.PadID()})
+	tr, dev, test, err := defaultdata.Extract(filepath.Join(cfg.Out, "data"))
+	if err != nil {
+		return err
+	}
+	cfg.Train, cfg.Dev, cfg.Test = tr, dev, test
+	return nil
 }
 
-func (r *runner) loop(ctx context.Context) (*Result, error) {
+// dataFiles are the run's CoNLL files; dev and test may be nil.
+type dataFiles struct{ train, dev, test *conll.File }
+
+// readData reads the training file and, when given, dev and test, warning
+// about tag-sequence violations.
+func readData(cfg Config, log io.Writer) (dataFiles, error) {
+	scheme, err := conll.ParseScheme(cfg.Scheme)
+	if err != nil {
+		return dataFiles{}, err
+	}
+	format := conll.Options{TokenCol: cfg.TokenCol, TagCol: cfg.TagCol, Scheme: scheme}
+	var d dataFiles
+	if d.train, err = conll.ReadFile(cfg.Train, format); err != nil {
+		return d, err
+	}
+	logf(log, "train: %s — %d sentences; %s", cfg.Train, len(d.train.Sentences), d.train.Detection)
+	warnViolations(log, d.train)
+	for _, f := range []struct {
+		path string
+		dst  **conll.File
+	}{{cfg.Dev, &d.dev}, {cfg.Test, &d.test}} {
+		if f.path == "" {
+			continue
+		}
+		if *f.dst, err = conll.ReadFile(f.path, format); err != nil {
+			return d, err
+		}
+		warnViolations(log, *f.dst)
+	}
+	return d, nil
+}
+
+func warnViolations(w io.Writer, f *conll.File) {
+	if n := len(f.Violations); n > 0 {
+		logf(w, "%s: %d tag-sequence violations kept as they are (first: %s); `nerkit stats` lists them", f.Name, n, f.Violations[0])
+	}
+}
+
+// loadModel builds the model the run starts from with the run's label set,
+// checks every file's tags against it and sets threads and AdamW.
+func loadModel(ctx context.Context, cfg *Config, files dataFiles, log io.Writer) (*modeldir.Loaded, error) {
+	labelsFor := func(modelLabels *conll.LabelSet) (*conll.LabelSet, error) {
+		switch cfg.Labels {
+		case "preset":
+			return conll.PresetLabels(), nil
+		case "model":
+			if modelLabels == nil {
+				return nil, &SettingError{Key: "labels", Value: "model", Err: fmt.Errorf("%s has no id2label to take the labels from", cfg.Model)}
+			}
+			return modelLabels, nil
+		}
+		return conll.LabelsFromSentences(files.train.Sentences), nil
+	}
+	ld, err := loadForTraining(ctx, cfg, labelsFor)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ld.Notes {
+		logf(log, "model: %s", n)
+	}
+	logf(log, "labels: %s", ld.Labels)
+	for _, f := range []*conll.File{files.train, files.dev, files.test} {
+		if f == nil {
+			continue
+		}
+		if err := ld.Labels.Validate(f); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Threads > 0 {
+		ld.Model.SetThreads(cfg.Threads)
+	}
+	// Saved with the model, so evaluating it later cuts texts as the run did.
+	ld.Windowing = modeldir.Windowing{MaxLength: cfg.MaxLength, Stride: cfg.Stride}
+	ld.Model.SetOptimizer(optim.AdamWConfig{Beta1: cfg.AdamBeta1, Beta2: cfg.AdamBeta2, Eps: cfg.AdamEps, WeightDecay: cfg.WeightDecay})
+	return ld, nil
+}
+
+// encodeData turns the files into model inputs: the training file with the
+// run's sub-token labelling, dev and test with first sub-tokens only.
+func (r *runner) encodeData(files dataFiles) error {
+	var err error
+	if r.train, err = r.encode("train", files.train); err != nil {
+		return err
+	}
+	if r.dev, err = r.encode("dev", files.dev); err != nil {
+		return err
+	}
+	if r.test, err = r.encode("test", files.test); err != nil {
+		return err
+	}
+	if len(r.train.Examples) == 0 {
+		return fmt.Errorf("%s: no sentence with tokens to train on", r.cfg.Train)
+	}
+	return nil
+}
+
+func (r *runner) encode(name string, f *conll.File) (*evaluate.Split, error) {
+	if f == nil {
+		return nil, nil
+	}
 	cfg := r.cfg
-	batches := (len(r.train.Examples) + cfg.BatchSize - 1) / cfg.BatchSize
-	r.stepsPerEpoch = (batches + cfg.GradAccum - 1) / cfg.GradAccum
-	epochs := int(math.Ceil(cfg.Epochs))
-	r.totalSteps = int(math.Ceil(cfg.Epochs * float64(r.stepsPerEpoch)))
-	if cfg.MaxSteps > 0 && (cfg.MaxSteps < r.totalSteps || cfg.Epochs <= 0) {
-		r.totalSteps = cfg.MaxSteps
-		epochs = (r.totalSteps + r.stepsPerEpoch - 1) / r.stepsPerEpoch
-	}
-	warmup := int(math.Ceil(cfg.WarmupRatio * float64(r.totalSteps)))
-	sched, err := optim.ParseSchedule(cfg.Schedule, warmup, r.totalSteps)
+	ex, st, err := dataset.Encode(f.Sentences, r.ld.Tok, r.ld.Labels, dataset.Options{
+		MaxLen: cfg.MaxLength, Stride: cfg.Stride, LabelAllTokens: cfg.LabelAllTokens && name == "train", Source: f.Name})
 	if err != nil {
-		return nil, err // Validate has refused it already
+		return nil, err
 	}
-	r.schedule = sched
-	pad, total := 0, 0
-	if plan, err := r.plan(0); err == nil {
-		pad, total = dataset.Padding(r.train.Examples, plan)
+	if st.SplitSentences > 0 {
+		logf(r.opt.Log, "%s: %d sentences longer than %d sub-tokens split into overlapping windows (%d examples)", name, st.SplitSentences, cfg.MaxLength, st.Examples)
 	}
-	logf(r.opt.Log, "training: %d examples, %d epochs × %d steps (batch %d × accumulation %d), lr %g, %s schedule, warmup %d steps, padding %.1f%%",
-		len(r.train.Examples), epochs, r.stepsPerEpoch, cfg.BatchSize, cfg.GradAccum, cfg.LR, cfg.Schedule, warmup, 100*float64(pad)/float64(max(total, 1)))
-
-	m := r.ld.Model
-	padID := r.ld.Tok.PadID()
-	for epoch := r.state.Epoch; epoch < epochs && r.state.GlobalStep < r.totalSteps; epoch++ {
-		plan, err := r.plan(epoch)
-		if err != nil {
-			return nil, err
-		}
-		epochStart := time.Now()
-		var bar ProgressBar
-		if r.opt.Progress != nil {
-			steps := min(r.stepsPerEpoch, r.totalSteps-r.state.GlobalStep+r.state.StepInEpoch)
-			bar = r.opt.Progress.Start(fmt.Sprintf("epoch %d/%d", epoch+1, epochs), steps, "steps")
-			bar.Add(r.state.StepInEpoch)
-		}
-		epochTokens := 0
-		for step := r.state.StepInEpoch; step < r.stepsPerEpoch && r.state.GlobalStep < r.totalSteps; step++ {
-			if ctx.Err() != nil {
-				if bar != nil {
-					bar.Finish()
-				}
-				r.state.Seconds += time.Since(epochStart).Seconds()
-				if err := r.saveCheckpoint(); err != nil {
-					return nil, fmt.Errorf("interrupted, and the checkpoint could not be written: %w", err)
-				}
-				return nil, fmt.Errorf("%w at epoch %d step %d: resumable checkpoint in %s (continue with --resume %s)",
-					errInterrupted, epoch+1, step, filepath.Join(cfg.Out, CheckpointDirName), cfg.Out)
-			}
-			lo := step * cfg.GradAccum
-			hi := min(lo+cfg.GradAccum, len(plan))
-			micro := plan[lo:hi]
-			n := 0
-			for _, rows := range micro {
-				for _, i := range rows {
-					for _, l := range r.train.Examples[i].Labels {
-						if l != dataset.IgnoreLabel {
-							n++
-						}
-					}
-				}
-			}
-			m.ZeroGrad()
-			var lossSum float64
-			var b dataset.Batch
-			for _, rows := range micro {
-				b.Fill(r.train.Examples, rows, padID)
-				loss, err := m.Forward(&b, true)
-				if err != nil {
-					return nil, err
-				}
-				k := bert.LabelledTokens(&b)
-				lossSum += float64(loss) * float64(k)
-				if err := m.Backward(n); err != nil {
-					return nil, err
-				}
-				epochTokens += b.Size * b.Len
-			}
-			lr := optim.LR(cfg.LR, r.schedule, r.state.GlobalStep)
-			norm := m.Step(lr, cfg.MaxGradNorm)
-			loss := lossSum / float64(max(n, 1))
-			r.state.GlobalStep++
-			r.state.StepInEpoch = step + 1
-			r.state.EpochLossSum += loss
-			r.state.Steps = append(r.state.Steps, StepRecord{Step: r.state.GlobalStep, Epoch: float64(r.state.GlobalStep) / float64(r.stepsPerEpoch), Loss: loss, LR: lr, GradNorm: norm})
-			if bar != nil {
-				bar.Add(1)
-			}
-		}
-		if bar != nil {
-			bar.Finish()
-		}
-		secs := time.Since(epochStart).Seconds()
-		r.state.Seconds += secs
-		rec := EpochRecord{Epoch: epoch + 1, TrainLoss: r.state.EpochLossSum / float64(max(r.state.StepInEpoch, 1)),
-			DevLoss: math.NaN(), DevPrecision: math.NaN(), DevRecall: math.NaN(), DevF1: math.NaN(),
-			Seconds: secs, TokensPerSec: float64(epochTokens) / secs}
-		improved := false
-		if r.dev != nil {
-			ev, err := Evaluate(ctx, m, r.ld.Labels, r.dev, cfg.EvalBatchSize, padID, r.mode, r.opt.Progress)
-			if err != nil {
-				if ctx.Err() == nil {
-					return nil, err
-				}
-				// Interrupted during evaluation: the epoch's training is done.
-			} else {
-				rec.DevLoss, rec.DevPrecision, rec.DevRecall, rec.DevF1 = ev.Loss, ev.Result.Precision, ev.Result.Recall, ev.Result.F1
-				r.lastDev = ev
-				score := ev.Result.F1
-				switch cfg.Metric {
-				case "precision":
-					score = ev.Result.Precision
-				case "recall":
-					score = ev.Result.Recall
-				case "loss":
-					score = -ev.Loss
-				}
-				improved = score > r.state.BestMetric
-				if improved {
-					r.state.BestMetric, r.state.BestEpoch, r.state.BadEpochs = score, epoch+1, 0
-				} else {
-					r.state.BadEpochs++
-				}
-			}
-		} else {
-			improved = true // without dev, the last epoch is the best
-			r.state.BestEpoch = epoch + 1
-		}
-		r.state.Epochs = append(r.state.Epochs, rec)
-		r.state.Epoch = epoch + 1
-		r.state.StepInEpoch = 0
-		r.state.EpochLossSum = 0
-		logf(r.opt.Log, "epoch %d/%d: train loss %.4f, dev loss %.4f, dev P/R/F1 %.2f/%.2f/%.2f, %.0f s, %.0f tokens/s%s",
-			epoch+1, epochs, rec.TrainLoss, rec.DevLoss, 100*rec.DevPrecision, 100*rec.DevRecall, 100*rec.DevF1, secs, rec.TokensPerSec, mark(improved))
-		if improved {
-			if err := SaveModel(filepath.Join(cfg.Out, ModelDirName), r.ld, nil); err != nil {
-				return nil, fmt.Errorf("saving the best model: %w", err)
-			}
-		}
-		if err := r.saveCheckpoint(); err != nil {
-			return nil, err
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%w after epoch %d: resumable checkpoint in %s (continue with --resume %s)",
-				errInterrupted, epoch+1, filepath.Join(cfg.Out, CheckpointDirName), cfg.Out)
-		}
-		if cfg.Patience > 0 && r.state.BadEpochs >= cfg.Patience {
-			logf(r.opt.Log, "early stopping: dev %s has not improved for %d epochs", cfg.Metric, cfg.Patience)
-			break
-		}
-	}
-	return r.finish(ctx)
+	return &evaluate.Split{Name: name, File: f, Examples: ex, Stats: st}, nil
 }
 
-func mark(improved bool) string {
-	if improved {
-		return "  ← best, saved"
+// start continues the checkpoint of a resumed run, or records a new run's
+// configuration.
+func (r *runner) start() error {
+	r.state.BestMetric = math.Inf(-1)
+	if !r.opt.Resume {
+		return SaveRunConfig(r.cfg.Out, r.cfg)
 	}
-	return ""
-}
-
-// saveCheckpoint writes parameters, optimizer moments and counters as one
-// directory swap, so a crash mid-write leaves the previous checkpoint whole.
-func (r *runner) saveCheckpoint() error {
-	ts := r.ld.Model.TrainState()
-	r.state.DropoutCalls = ts.DropoutCalls
-	st := r.state
-	st.BestMetric = finiteOr(st.BestMetric, -1e308)
-	return SaveModel(filepath.Join(r.cfg.Out, CheckpointDirName), r.ld, func(tmp string) error {
-		err := checkpoint.WriteSafetensors(filepath.Join(tmp, optimizerFileName), ts.Moments, map[string]string{
-			"steps": strconv.Itoa(ts.Steps), "dropout_calls": strconv.FormatUint(ts.DropoutCalls, 10)})
-		if err != nil {
-			return err
-		}
-		b, err := json.MarshalIndent(st, "", "  ")
-		if err != nil {
-			return err
-		}
-		return atomicfile.WriteFile(filepath.Join(tmp, stateFileName), b)
-	})
-}
-
-func finiteOr(x, alt float64) float64 {
-	if math.IsInf(x, 0) || math.IsNaN(x) {
-		return alt
-	}
-	return x
-}
-
-// restore loads the checkpoint written by saveCheckpoint into the model.
-func (r *runner) restore() error {
-	dir := filepath.Join(r.cfg.Out, CheckpointDirName)
-	b, err := os.ReadFile(filepath.Join(dir, stateFileName))
-	if err != nil {
+	if err := r.restore(); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, &r.state); err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, stateFileName), err)
-	}
-	_, tensors, err := checkpoint.LoadDir(dir)
-	if err != nil {
-		return err
-	}
-	m := r.ld.Model
-	for name, dst := range m.Tensors() {
-		src, ok := tensors[name]
-		if !ok || len(src.Data) != len(dst.Data) {
-			return fmt.Errorf("%s: tensor %s missing or of the wrong size", dir, name)
-		}
-		copy(dst.Data, src.Data)
-	}
-	mom, err := checkpoint.ReadSafetensors(filepath.Join(dir, optimizerFileName))
-	if err != nil {
-		return err
-	}
-	if err := m.SetTrainState(bert.TrainState{Steps: r.state.GlobalStep, DropoutCalls: r.state.DropoutCalls, Moments: mom}); err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, optimizerFileName), err)
-	}
-	if r.state.BestMetric <= -1e308 {
-		r.state.BestMetric = math.Inf(-1)
-	}
+	logf(r.opt.Log, "resuming %s at epoch %d, step %d", r.cfg.Out, r.state.Epoch+1, r.state.GlobalStep)
 	return nil
 }

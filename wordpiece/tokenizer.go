@@ -228,6 +228,18 @@ func (t *Tokenizer) AppendWordIDs(dst []int32, word string) []int32 {
 	return dst
 }
 
+// AppendWordPieces is AppendWordIDs that also appends each sub-token's byte
+// range within word to offs, as EncodeWords reports them.
+func (t *Tokenizer) AppendWordPieces(ids []int32, offs [][2]int, word string) ([]int32, [][2]int) {
+	s := t.getScratch()
+	wi := 0
+	t.encodeText(s, word, &wi, true)
+	ids = append(ids, s.ids...)
+	offs = append(offs, s.offs...)
+	t.pool.Put(s)
+	return ids, offs
+}
+
 // PreTokenize returns the words Encode numbers: the text split as HF's
 // added-token matching, BertNormalizer and BertPreTokenizer split it, so
 // Encode(text).WordIDs index into the result. Spans are in the original

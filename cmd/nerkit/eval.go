@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,17 +9,26 @@ import (
 
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/dataset"
+	"github.com/nerkit/nerkit/evaluate"
 	"github.com/nerkit/nerkit/metrics"
-	"github.com/nerkit/nerkit/train"
+	"github.com/nerkit/nerkit/modeldir"
+	"github.com/nerkit/nerkit/progress"
+	"github.com/nerkit/nerkit/report"
 	"github.com/spf13/cobra"
 )
 
+// evalFlags are `nerkit eval`'s settings.
+type evalFlags struct {
+	model, out, mode string
+	data             []string
+	threads, batch   int
+	overwrite        bool
+	format           conll.Options
+	window           windowFlags
+}
+
 func init() {
-	var model, out, mode string
-	var data []string
-	var threads, batch int
-	var overwrite bool
-	var fopt conll.Options
+	var fl evalFlags
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data FILE [--data FILE ...]",
 		Short: "Score a trained model on labelled CoNLL files and write the report",
@@ -27,74 +37,134 @@ for each, and writes into --out the same files a training run leaves: report.md,
 metrics.json, confusion matrices (PNG and SVG), predictions-NAME.conll
 (token gold pred, readable by conlleval.pl) and errors.tsv.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" || len(data) == 0 {
-				return fmt.Errorf("--model and --data are required")
-			}
-			scoreMode, err := metrics.ParseMode(mode)
-			if err != nil {
-				return err
-			}
-			if ents, err := os.ReadDir(out); err == nil && len(ents) > 0 && !overwrite {
-				return fmt.Errorf("output directory %s already exists and is not empty: pass --overwrite or choose another --out", out)
-			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return fmt.Errorf("cannot create output directory %s: %w", out, err)
-			}
-			ctx := cmd.Context()
-			ld, err := train.LoadForInference(ctx, model, threads)
-			if err != nil {
-				return err
-			}
-			maxLen := min(ld.Model.Config().MaxPositionEmbeddings, 512)
-			var splits []*train.Split
-			var evals []*train.Evaluation
-			used := map[string]bool{}
-			for _, path := range data {
-				f, err := conll.ReadFile(path, fopt)
-				if err != nil {
-					return err
-				}
-				if err := ld.Labels.Validate(f); err != nil {
-					return err
-				}
-				ex, st, err := dataset.Encode(f.Sentences, ld.Tok, ld.Labels, dataset.Options{MaxLen: maxLen, Source: path})
-				if err != nil {
-					return err
-				}
-				name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-				for used[name] {
-					name += "_"
-				}
-				used[name] = true
-				sp := &train.Split{Name: name, File: f, Examples: ex, Stats: st}
-				ev, err := train.Evaluate(ctx, ld.Model, ld.Labels, sp, batch, ld.Tok.PadID(), scoreMode, terminalProgress(cmd))
-				if err != nil {
-					return err
-				}
-				if err := train.WritePredictions(filepath.Join(out, "predictions-"+name+".conll"), f, ev.Pred); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "== %s\n%s", path, metrics.FormatConlleval(ev.Result))
-				splits = append(splits, sp)
-				evals = append(evals, ev)
-			}
-			cfg := train.Config{Model: model, ScoreMode: mode}
-			if err := train.WriteReports(out, cfg, splits, evals, nil, 0, 0); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "report written to %s\n", filepath.Join(out, "report.md"))
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runEval(cmd, &fl) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&model, "model", "", "trained model directory or hub id")
-	f.StringArrayVar(&data, "data", nil, "labelled CoNLL file (repeatable)")
-	f.StringVar(&out, "out", "eval", "directory for the report, plots and predictions")
-	f.BoolVar(&overwrite, "overwrite", false, "replace files in an existing --out directory")
-	f.StringVar(&mode, "score-mode", "conlleval", "entity scoring: conlleval or strict (seqeval IOB2 strict)")
-	f.IntVar(&threads, "threads", 0, "CPU threads (0: all cores)")
-	f.IntVar(&batch, "batch-size", 32, "sentences per forward pass")
-	addFormatFlags(cmd, &fopt)
+	f.StringVar(&fl.model, "model", "", "trained model directory or hub id")
+	f.StringArrayVar(&fl.data, "data", nil, "labelled CoNLL file (repeatable)")
+	f.StringVar(&fl.out, "out", "eval", "directory for the report, plots and predictions")
+	f.BoolVar(&fl.overwrite, "overwrite", false, "replace files in an existing --out directory")
+	f.StringVar(&fl.mode, "score-mode", "conlleval", "entity scoring: conlleval or strict (seqeval IOB2 strict)")
+	f.IntVar(&fl.threads, "threads", 0, "CPU threads (0: all cores)")
+	f.IntVar(&fl.batch, "batch-size", 32, "sentences per forward pass")
+	addFormatFlags(cmd, &fl.format)
+	addWindowFlags(cmd, &fl.window)
 	rootCmd.AddCommand(cmd)
+}
+
+// runEval scores the model on every --data file, printing conlleval's
+// report for each, and writes the evaluation's files into --out.
+func runEval(cmd *cobra.Command, fl *evalFlags) error {
+	if fl.model == "" || len(fl.data) == 0 {
+		return fmt.Errorf("--model and --data are required")
+	}
+	scoreMode, err := metrics.ParseMode(fl.mode)
+	if err != nil {
+		return err
+	}
+	if err := prepareEvalDir(fl.out, fl.overwrite); err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	ld, err := modeldir.Load(ctx, fl.model, fl.threads)
+	if err != nil {
+		return err
+	}
+	win, err := fl.window.resolve(ld)
+	if err != nil {
+		return err
+	}
+	var splits []*evaluate.Split
+	var evals []*evaluate.Evaluation
+	used := map[string]bool{}
+	for _, path := range fl.data {
+		sp, err := readSplit(path, fl.format, ld, win, used)
+		if err != nil {
+			return err
+		}
+		ev, err := evaluateSplit(ctx, cmd, sp, ld, fl, scoreMode)
+		if err != nil {
+			return err
+		}
+		splits = append(splits, sp)
+		evals = append(evals, ev)
+	}
+	if err := writeEvalReports(fl, win, splits, evals); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "report written to %s\n", filepath.Join(fl.out, "report.md"))
+	return nil
+}
+
+// prepareEvalDir refuses to mix an evaluation into an earlier one's files.
+func prepareEvalDir(out string, overwrite bool) error {
+	if ents, err := os.ReadDir(out); err == nil && len(ents) > 0 && !overwrite {
+		return fmt.Errorf("output directory %s already exists and is not empty: pass --overwrite or choose another --out", out)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("cannot create output directory %s: %w", out, err)
+	}
+	return nil
+}
+
+// readSplit reads and encodes one labelled file; its name is the file's
+// base name, made unique among used.
+func readSplit(path string, format conll.Options, ld *modeldir.Loaded, win modeldir.Windowing, used map[string]bool) (*evaluate.Split, error) {
+	f, err := conll.ReadFile(path, format)
+	if err != nil {
+		return nil, err
+	}
+	if err := ld.Labels.Validate(f); err != nil {
+		return nil, err
+	}
+	ex, st, err := dataset.Encode(f.Sentences, ld.Tok, ld.Labels, dataset.Options{MaxLen: win.MaxLength, Stride: win.Stride, Source: path})
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	for used[name] {
+		name += "_"
+	}
+	used[name] = true
+	return &evaluate.Split{Name: name, File: f, Examples: ex, Stats: st}, nil
+}
+
+// evaluateSplit scores one split, writes its predictions and prints
+// conlleval's report.
+func evaluateSplit(ctx context.Context, cmd *cobra.Command, sp *evaluate.Split, ld *modeldir.Loaded, fl *evalFlags, mode metrics.Mode) (*evaluate.Evaluation, error) {
+	ev, err := evaluate.Evaluate(ctx, ld.Model, ld.Labels, sp, fl.batch, ld.Tok.PadID(), mode, progress.Terminal(cmd.ErrOrStderr()))
+	if err != nil {
+		return nil, err
+	}
+	if err := evaluate.WritePredictions(filepath.Join(fl.out, "predictions-"+sp.Name+".conll"), sp.File, ev.Pred); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "== %s\n%s", sp.File.Name, metrics.FormatConlleval(ev.Result))
+	return ev, nil
+}
+
+// evalConfig is what an evaluation ran with, as metrics.json records it.
+type evalConfig struct {
+	Model     string   `json:"model"`
+	Data      []string `json:"data"`
+	ScoreMode string   `json:"score_mode"`
+	MaxLength int      `json:"max_length"`
+	Stride    int      `json:"stride"`
+}
+
+func writeEvalReports(fl *evalFlags, win modeldir.Windowing, splits []*evaluate.Split, evals []*evaluate.Evaluation) error {
+	cfg := evalConfig{Model: fl.model, Data: fl.data, ScoreMode: fl.mode, MaxLength: win.MaxLength, Stride: win.Stride}
+	return evaluate.WriteReports(fl.out, evaluate.Reports{
+		Title: "nerkit eval: " + fl.model,
+		Config: report.SortedKeyValues(map[string]string{
+			"model": cfg.Model, "data": strings.Join(cfg.Data, ", "), "scoring": cfg.ScoreMode,
+			"max length": fmt.Sprint(cfg.MaxLength), "stride": fmt.Sprint(cfg.Stride),
+		}),
+		Splits: splits,
+		Evals:  evals,
+		Metrics: struct {
+			Config evalConfig `json:"config"`
+			evaluate.Scores
+		}{cfg, evaluate.ScoresOf(evals)},
+	})
 }

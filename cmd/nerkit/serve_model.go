@@ -19,10 +19,14 @@ type pipelineRecognizer struct {
 	info serve.ModelInfo
 }
 
-func loadPipelineRecognizer(modelDir string, threads int) (serve.Recognizer, error) {
-	p, ld, err := openPipeline(context.Background(), modelDir, threads, 32)
+func loadPipelineRecognizer(o modelOptions) (serve.Recognizer, error) {
+	p, ld, err := openPipeline(context.Background(), o.dir, o.threads, 32, &o.window)
 	if err != nil {
 		return nil, err
+	}
+	name := o.name
+	if name == "" {
+		name = ld.Name // never the path: clients must not learn the server's files
 	}
 	cfg := ld.Model.Config()
 	arch := "BertForTokenClassification"
@@ -30,7 +34,7 @@ func loadPipelineRecognizer(modelDir string, threads int) (serve.Recognizer, err
 		arch = cfg.Architectures[0]
 	}
 	return &pipelineRecognizer{p: p, info: serve.ModelInfo{
-		Name: modelDir, Labels: p.Labels, VocabSize: ld.Tok.VocabSize(), MaxLength: p.MaxLen,
+		Name: name, Labels: p.Labels, VocabSize: ld.Tok.VocabSize(), MaxLength: p.MaxLen,
 		Config: serve.ModelConfig{Architecture: arch, Layers: cfg.NumHiddenLayers, Hidden: cfg.HiddenSize, Heads: cfg.NumAttentionHeads, Intermediate: cfg.IntermediateSize},
 	}}, nil
 }

@@ -12,10 +12,17 @@ import (
 // and --scheme.
 func addFormatFlags(cmd *cobra.Command, o *conll.Options) {
 	f := cmd.Flags()
-	f.IntVar(&o.TokenCol, "token-col", 0, "1-based column holding the token, as with cut -f (0 = first)")
-	f.IntVar(&o.TagCol, "tag-col", 0, "1-based column holding the NER tag (0 = last)")
-	f.Var(&o.Scheme, "scheme", "tag scheme of the input: auto, iob1, iob2, bioes or bilou")
+	f.IntVar(&o.TokenCol, "token-col", 0, tokenColUsage)
+	f.IntVar(&o.TagCol, "tag-col", 0, tagColUsage)
+	f.Var(&o.Scheme, "scheme", schemeUsage)
 }
+
+// The input-format flags' help, shared with train's flag table.
+const (
+	tokenColUsage = "1-based column holding the token, as with cut -f (0 = first)"
+	tagColUsage   = "1-based column holding the NER tag (0 = last)"
+	schemeUsage   = "tag scheme of the input: auto, iob1, iob2, bioes or bilou"
+)
 
 func init() {
 	var opt conll.Options

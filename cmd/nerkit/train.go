@@ -2,29 +2,123 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/nerkit/nerkit/conll"
+	"github.com/nerkit/nerkit/progress"
 	"github.com/nerkit/nerkit/train"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 )
 
 // defaultScratchModel is what `nerkit train` trains with no flags at all.
 const defaultScratchModel = "scratch:small"
 
+// trainFlag binds one flag to one field of train.Config. The table below is
+// the only place that names a setting's flag: it registers the flag on the
+// parsed config and, when the user set it, copies it onto the resolved one,
+// where it outranks presets and --config.
+type trainFlag struct {
+	name string
+	bind func(fs *pflag.FlagSet, c *train.Config)
+	copy func(dst, src *train.Config)
+}
+
+// flagOf is the trainFlag of the field that field points at; the flag's
+// default is that field's value in the config it is bound to.
+func flagOf[T any](name, usage string, field func(*train.Config) *T) trainFlag {
+	return trainFlag{
+		name: name,
+		bind: func(fs *pflag.FlagSet, c *train.Config) { bindVar(fs, field(c), name, usage) },
+		copy: func(dst, src *train.Config) { *field(dst) = *field(src) },
+	}
+}
+
+// bindVar registers a flag of p's type with *p as its default.
+func bindVar(fs *pflag.FlagSet, p any, name, usage string) {
+	switch p := p.(type) {
+	case *string:
+		fs.StringVar(p, name, *p, usage)
+	case *int:
+		fs.IntVar(p, name, *p, usage)
+	case *int64:
+		fs.Int64Var(p, name, *p, usage)
+	case *float64:
+		fs.Float64Var(p, name, *p, usage)
+	case *bool:
+		fs.BoolVar(p, name, *p, usage)
+	case **float64:
+		fs.Var(optionalFloat{p}, name, usage)
+	default:
+		panic(fmt.Sprintf("flag --%s: no flag type for %T", name, p))
+	}
+}
+
+// trainFlags are `nerkit train`'s settings, each the flag of one
+// train.Config field.
+var trainFlags = []trainFlag{
+	flagOf("model", "model directory, hub id, or scratch preset ("+train.PresetNames()+")", func(c *train.Config) *string { return &c.Model }),
+	flagOf("vocab", "scratch presets: vocab.txt, tokenizer.json or model directory to use instead of mBERT's vocabulary", func(c *train.Config) *string { return &c.Vocab }),
+	flagOf("train", "training file (CoNLL)", func(c *train.Config) *string { return &c.Train }),
+	flagOf("dev", "development file, evaluated every epoch (CoNLL)", func(c *train.Config) *string { return &c.Dev }),
+	flagOf("test", "test file, evaluated with the best model at the end (CoNLL)", func(c *train.Config) *string { return &c.Test }),
+	flagOf("token-col", tokenColUsage, func(c *train.Config) *int { return &c.TokenCol }),
+	flagOf("tag-col", tagColUsage, func(c *train.Config) *int { return &c.TagCol }),
+	{name: "scheme",
+		bind: func(fs *pflag.FlagSet, c *train.Config) { fs.Var(schemeName{&c.Scheme}, "scheme", schemeUsage) },
+		copy: func(dst, src *train.Config) { dst.Scheme = src.Scheme }},
+	flagOf("labels", "label set: train (from the training file), preset (O, B-/I- PER ORG LOC MISC) or model (the checkpoint's id2label)", func(c *train.Config) *string { return &c.Labels }),
+	flagOf("epochs", "training epochs (fractions allowed)", func(c *train.Config) *float64 { return &c.Epochs }),
+	flagOf("batch-size", "sentences per optimizer step (per micro-batch with --grad-accum)", func(c *train.Config) *int { return &c.BatchSize }),
+	flagOf("eval-batch-size", "sentences per forward pass in evaluation", func(c *train.Config) *int { return &c.EvalBatchSize }),
+	flagOf("grad-accum", "micro-batches accumulated per optimizer step", func(c *train.Config) *int { return &c.GradAccum }),
+	flagOf("lr", "peak learning rate of AdamW", func(c *train.Config) *float64 { return &c.LR }),
+	flagOf("weight-decay", "AdamW weight decay (never on biases and LayerNorm)", func(c *train.Config) *float64 { return &c.WeightDecay }),
+	flagOf("adam-beta1", "AdamW beta1", func(c *train.Config) *float64 { return &c.AdamBeta1 }),
+	flagOf("adam-beta2", "AdamW beta2", func(c *train.Config) *float64 { return &c.AdamBeta2 }),
+	flagOf("adam-eps", "AdamW epsilon", func(c *train.Config) *float64 { return &c.AdamEps }),
+	flagOf("max-grad-norm", "clip gradients to this global L2 norm (0: no clipping)", func(c *train.Config) *float64 { return &c.MaxGradNorm }),
+	flagOf("schedule", "learning-rate schedule (HF's names): linear, cosine, constant or constant_with_warmup", func(c *train.Config) *string { return &c.Schedule }),
+	flagOf("warmup-ratio", "fraction of the steps spent warming up", func(c *train.Config) *float64 { return &c.WarmupRatio }),
+	flagOf("seed", "seed for initialisation, shuffling and dropout", func(c *train.Config) *int64 { return &c.Seed }),
+	flagOf("max-length", "sub-tokens per window including [CLS]/[SEP]; longer sentences are split into overlapping windows", func(c *train.Config) *int { return &c.MaxLength }),
+	flagOf("stride", "overlap in sub-tokens between windows of a long sentence (0: 128, at most half a window; negative: none)", func(c *train.Config) *int { return &c.Stride }),
+	flagOf("label-all-tokens", "train on every sub-token (B-X becomes I-X on continuations), not only the first of each word", func(c *train.Config) *bool { return &c.LabelAllTokens }),
+	flagOf("group-by-length", "batch sentences of similar length together (less padding)", func(c *train.Config) *bool { return &c.GroupByLength }),
+	flagOf("dropout", "hidden and attention dropout probability (unset: the model's config; presets bring theirs)", func(c *train.Config) **float64 { return &c.Dropout }),
+	flagOf("metric", "dev metric that picks the best checkpoint: f1, precision, recall or loss", func(c *train.Config) *string { return &c.Metric }),
+	flagOf("patience", "stop after this many epochs without dev improvement (0: never)", func(c *train.Config) *int { return &c.Patience }),
+	flagOf("threads", "CPU threads (0: all cores)", func(c *train.Config) *int { return &c.Threads }),
+	flagOf("score-mode", "entity scoring: conlleval or strict (seqeval IOB2 strict)", func(c *train.Config) *string { return &c.ScoreMode }),
+	flagOf("max-steps", "stop after this many optimizer steps (0: no limit)", func(c *train.Config) *int { return &c.MaxSteps }),
+	flagOf("out", "run directory", func(c *train.Config) *string { return &c.Out }),
+	flagOf("overwrite", "replace an existing run directory", func(c *train.Config) *bool { return &c.Overwrite }),
+}
+
+// trainOptions are what `nerkit train` parsed: the settings' flags, bound
+// to flagged, and the two that are not settings of a run.
+type trainOptions struct {
+	flagged    train.Config
+	configFile string
+	resume     string
+}
+
 func init() {
-	cfg := train.Defaults()
-	var format conll.Options
-	var configFile, resume string
-	var dropout float64
+	cmd, _ := newTrainCmd()
+	rootCmd.AddCommand(cmd)
+}
+
+// newTrainCmd is `nerkit train` with its flags bound to the options it
+// returns.
+func newTrainCmd() (*cobra.Command, *trainOptions) {
+	o := &trainOptions{flagged: train.Defaults()}
 	cmd := &cobra.Command{
 		Use:   "train [flags]",
 		Short: "Fine-tune a BERT token classifier on CoNLL files (no flags: the embedded FactRuEval-2016 demo)",
@@ -45,179 +139,110 @@ resumable checkpoint/, config.yaml, metrics.json, report.md, loss and confusion
 plots, predictions-dev.conll / predictions-test.conll and errors.tsv.
 Ctrl-C writes a checkpoint; --resume DIR continues exactly where it stopped.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			flags := cmd.Flags()
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			if resume != "" {
-				saved, err := train.LoadConfigFile(filepath.Join(resume, train.ConfigFileName), train.Defaults())
-				if err != nil {
-					return fmt.Errorf("--resume: %w", err)
-				}
-				saved.Out = resume
-				if flags.Changed("threads") {
-					saved.Threads = cfg.Threads
-				}
-				return runTraining(ctx, cmd, saved, true)
-			}
-			resolved := train.Defaults()
-			if !flags.Changed("train") && configFile == "" {
-				// The embedded demo: FactRuEval-2016 with the scratch preset.
-				resolved.Train = train.EmbeddedData
-				resolved.Model = defaultScratchModel
-				resolved.Labels = "preset"
-				if flags.Changed("model") {
-					resolved.Model = cfg.Model
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "no --train given: training %s on the embedded FactRuEval-2016 corpus (MIT licence)\n", resolved.Model)
-			}
-			if flags.Changed("model") {
-				resolved.Model = cfg.Model
-			}
-			if configFile != "" {
-				var err error
-				if resolved, err = train.LoadConfigFile(configFile, resolved); err != nil {
-					return err
-				}
-			}
-			if p, ok, err := train.LookupPreset(resolved.Model); err != nil {
-				return err
-			} else if ok {
-				p.Apply(&resolved)
-				if configFile != "" {
-					// The config file outranks the preset's defaults.
-					if resolved, err = train.LoadConfigFile(configFile, resolved); err != nil {
-						return err
-					}
-				}
-			}
-			// Explicit flags outrank everything.
-			cfg.Dropout = &dropout
-			flags.Visit(func(f *pflag.Flag) { applyFlag(&resolved, &cfg, &format, f.Name) })
-			return runTraining(ctx, cmd, resolved, false)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runTrain(cmd, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&configFile, "config", "", "YAML or JSON file with any of the settings below (flags override it)")
-	f.StringVar(&resume, "resume", "", "continue the interrupted run in this run directory")
-	f.StringVar(&cfg.Model, "model", cfg.Model, "model directory, hub id, or scratch preset ("+train.PresetNames()+")")
-	f.StringVar(&cfg.Vocab, "vocab", "", "scratch presets: vocab.txt, tokenizer.json or model directory to use instead of mBERT's vocabulary")
-	f.StringVar(&cfg.Train, "train", "", "training file (CoNLL)")
-	f.StringVar(&cfg.Dev, "dev", "", "development file, evaluated every epoch (CoNLL)")
-	f.StringVar(&cfg.Test, "test", "", "test file, evaluated with the best model at the end (CoNLL)")
-	addFormatFlags(cmd, &format)
-	f.StringVar(&cfg.Labels, "labels", cfg.Labels, "label set: train (from the training file), preset (O, B-/I- PER ORG LOC MISC) or model (the checkpoint's id2label)")
-	f.Float64Var(&cfg.Epochs, "epochs", cfg.Epochs, "training epochs (fractions allowed)")
-	f.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "sentences per optimizer step (per micro-batch with --grad-accum)")
-	f.IntVar(&cfg.EvalBatchSize, "eval-batch-size", cfg.EvalBatchSize, "sentences per forward pass in evaluation")
-	f.IntVar(&cfg.GradAccum, "grad-accum", cfg.GradAccum, "micro-batches accumulated per optimizer step")
-	f.Float64Var(&cfg.LR, "lr", cfg.LR, "peak learning rate of AdamW")
-	f.Float64Var(&cfg.WeightDecay, "weight-decay", cfg.WeightDecay, "AdamW weight decay (never on biases and LayerNorm)")
-	f.Float64Var(&cfg.AdamBeta1, "adam-beta1", cfg.AdamBeta1, "AdamW beta1")
-	f.Float64Var(&cfg.AdamBeta2, "adam-beta2", cfg.AdamBeta2, "AdamW beta2")
-	f.Float64Var(&cfg.AdamEps, "adam-eps", cfg.AdamEps, "AdamW epsilon")
-	f.Float64Var(&cfg.MaxGradNorm, "max-grad-norm", cfg.MaxGradNorm, "clip gradients to this global L2 norm (0: no clipping)")
-	f.StringVar(&cfg.Schedule, "schedule", cfg.Schedule, "learning-rate schedule (HF's names): linear, cosine, constant or constant_with_warmup")
-	f.Float64Var(&cfg.WarmupRatio, "warmup-ratio", cfg.WarmupRatio, "fraction of the steps spent warming up")
-	f.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed for initialisation, shuffling and dropout")
-	f.IntVar(&cfg.MaxLength, "max-length", cfg.MaxLength, "sub-tokens per window including [CLS]/[SEP]; longer sentences are split into overlapping windows")
-	f.IntVar(&cfg.Stride, "stride", cfg.Stride, "overlap in sub-tokens between windows of a long sentence (0: 128, at most half a window; negative: none)")
-	f.BoolVar(&cfg.LabelAllTokens, "label-all-tokens", false, "train on every sub-token (B-X becomes I-X on continuations), not only the first of each word")
-	f.BoolVar(&cfg.GroupByLength, "group-by-length", false, "batch sentences of similar length together (less padding)")
-	f.Float64Var(&dropout, "dropout", 0, "hidden and attention dropout probability (unset: the model's config; presets bring theirs)")
-	f.StringVar(&cfg.Metric, "metric", cfg.Metric, "dev metric that picks the best checkpoint: f1, precision, recall or loss")
-	f.IntVar(&cfg.Patience, "patience", 0, "stop after this many epochs without dev improvement (0: never)")
-	f.IntVar(&cfg.Threads, "threads", 0, "CPU threads (0: all cores)")
-	f.StringVar(&cfg.ScoreMode, "score-mode", cfg.ScoreMode, "entity scoring: conlleval or strict (seqeval IOB2 strict)")
-	f.IntVar(&cfg.MaxSteps, "max-steps", 0, "stop after this many optimizer steps (0: no limit)")
-	f.StringVar(&cfg.Out, "out", cfg.Out, "run directory")
-	f.BoolVar(&cfg.Overwrite, "overwrite", false, "replace an existing run directory")
-	rootCmd.AddCommand(cmd)
+	f.StringVar(&o.configFile, "config", "", "YAML or JSON file with any of the settings below (flags override it)")
+	f.StringVar(&o.resume, "resume", "", "continue the interrupted run in this run directory")
+	for _, tf := range trainFlags {
+		tf.bind(f, &o.flagged)
+	}
+	return cmd, o
 }
 
-// applyFlag copies one explicitly set flag from the parsed values into the
-// resolved config.
-func applyFlag(dst, src *train.Config, format *conll.Options, name string) {
-	switch name {
-	case "model":
-		dst.Model = src.Model
-	case "vocab":
-		dst.Vocab = src.Vocab
-	case "train":
-		dst.Train = src.Train
-	case "dev":
-		dst.Dev = src.Dev
-	case "test":
-		dst.Test = src.Test
-	case "token-col":
-		dst.TokenCol = format.TokenCol
-	case "tag-col":
-		dst.TagCol = format.TagCol
-	case "scheme":
-		dst.Scheme = format.Scheme.String()
-	case "labels":
-		dst.Labels = src.Labels
-	case "epochs":
-		dst.Epochs = src.Epochs
-	case "batch-size":
-		dst.BatchSize = src.BatchSize
-	case "eval-batch-size":
-		dst.EvalBatchSize = src.EvalBatchSize
-	case "grad-accum":
-		dst.GradAccum = src.GradAccum
-	case "lr":
-		dst.LR = src.LR
-	case "weight-decay":
-		dst.WeightDecay = src.WeightDecay
-	case "adam-beta1":
-		dst.AdamBeta1 = src.AdamBeta1
-	case "adam-beta2":
-		dst.AdamBeta2 = src.AdamBeta2
-	case "adam-eps":
-		dst.AdamEps = src.AdamEps
-	case "max-grad-norm":
-		dst.MaxGradNorm = src.MaxGradNorm
-	case "schedule":
-		dst.Schedule = src.Schedule
-	case "warmup-ratio":
-		dst.WarmupRatio = src.WarmupRatio
-	case "seed":
-		dst.Seed = src.Seed
-	case "max-length":
-		dst.MaxLength = src.MaxLength
-	case "stride":
-		dst.Stride = src.Stride
-	case "label-all-tokens":
-		dst.LabelAllTokens = src.LabelAllTokens
-	case "group-by-length":
-		dst.GroupByLength = src.GroupByLength
-	case "dropout":
-		d := *src.Dropout
-		dst.Dropout = &d
-	case "metric":
-		dst.Metric = src.Metric
-	case "patience":
-		dst.Patience = src.Patience
-	case "threads":
-		dst.Threads = src.Threads
-	case "score-mode":
-		dst.ScoreMode = src.ScoreMode
-	case "max-steps":
-		dst.MaxSteps = src.MaxSteps
-	case "out":
-		dst.Out = src.Out
-	case "overwrite":
-		dst.Overwrite = src.Overwrite
+// runTrain resolves the run's configuration (or the resumed run's) and
+// trains until done or interrupted.
+func runTrain(cmd *cobra.Command, o *trainOptions) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if o.resume != "" {
+		cfg, err := resumedConfig(cmd.Flags(), o)
+		if err != nil {
+			return err
+		}
+		return runTraining(ctx, cmd, cfg, true)
 	}
+	cfg, err := resolveConfig(cmd, o)
+	if err != nil {
+		return err
+	}
+	return runTraining(ctx, cmd, cfg, false)
+}
+
+// resumedConfig is the configuration saved in the run directory; only
+// --threads may change on resuming.
+func resumedConfig(flags *pflag.FlagSet, o *trainOptions) (train.Config, error) {
+	saved, err := train.LoadRunConfig(o.resume)
+	if err != nil {
+		return saved, fmt.Errorf("--resume: %w", err)
+	}
+	if flags.Changed("threads") {
+		saved.Threads = o.flagged.Threads
+	}
+	return saved, nil
+}
+
+// resolveConfig layers the run's settings, each outranking the ones
+// before: the defaults (with no data flags, the embedded demo), the
+// preset's settings, --config, then every flag the user set.
+func resolveConfig(cmd *cobra.Command, o *trainOptions) (train.Config, error) {
+	flags := cmd.Flags()
+	resolved := train.Defaults()
+	if !flags.Changed("train") && o.configFile == "" {
+		// The embedded demo: FactRuEval-2016 with the scratch preset.
+		resolved.Train = train.EmbeddedData
+		resolved.Model = defaultScratchModel
+		resolved.Labels = "preset"
+		if flags.Changed("model") {
+			resolved.Model = o.flagged.Model
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "no --train given: training %s on the embedded FactRuEval-2016 corpus (MIT licence)\n", resolved.Model)
+	}
+	if flags.Changed("model") {
+		resolved.Model = o.flagged.Model // the preset to apply may come from the flag
+	}
+	var err error
+	if o.configFile != "" {
+		if resolved, err = train.LoadConfigFile(o.configFile, resolved); err != nil {
+			return resolved, err
+		}
+	}
+	if p, ok, err := train.LookupPreset(resolved.Model); err != nil {
+		return resolved, err
+	} else if ok {
+		p.Apply(&resolved)
+		if o.configFile != "" {
+			// The config file outranks the preset's defaults.
+			if resolved, err = train.LoadConfigFile(o.configFile, resolved); err != nil {
+				return resolved, err
+			}
+		}
+	}
+	applySetFlags(flags, &resolved, &o.flagged)
+	return resolved, nil
+}
+
+// applySetFlags copies every setting whose flag the user set from flagged
+// onto dst.
+func applySetFlags(flags *pflag.FlagSet, dst, flagged *train.Config) {
+	byName := make(map[string]trainFlag, len(trainFlags))
+	for _, tf := range trainFlags {
+		byName[tf.name] = tf
+	}
+	flags.Visit(func(f *pflag.Flag) {
+		if tf, ok := byName[f.Name]; ok {
+			tf.copy(dst, flagged)
+		}
+	})
 }
 
 func runTraining(ctx context.Context, cmd *cobra.Command, cfg train.Config, resume bool) error {
 	stderr := cmd.ErrOrStderr()
-	opt := train.Options{Log: stderr, Resume: resume, Progress: terminalProgress(cmd)}
+	opt := train.Options{Log: stderr, Resume: resume, Progress: progress.Terminal(stderr)}
 	start := time.Now()
 	res, err := train.Run(ctx, cfg, opt)
 	if err != nil {
-		return err
+		return withFlagNames(err, cfg)
 	}
 	out := cmd.OutOrStdout()
 	line := fmt.Sprintf("done in %s: best epoch %d", time.Since(start).Round(time.Second), res.State.BestEpoch)
@@ -231,33 +256,68 @@ func runTraining(ctx context.Context, cmd *cobra.Command, cfg train.Config, resu
 	return nil
 }
 
-// terminalProgress returns progress bars when stderr is a terminal, nil
-// otherwise (logs and CI get the one-line summaries only).
-func terminalProgress(cmd *cobra.Command) train.Progress {
-	if f, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return barProgress{}
+// withFlagNames says in the command line's terms what train's errors say in
+// config.yaml's: the flag of a bad setting, the flags that get past a run
+// directory in use, and how to continue an interrupted run.
+func withFlagNames(err error, cfg train.Config) error {
+	if se, ok := err.(*train.SettingError); ok {
+		flag := "--" + flagName(se.Key)
+		if se.Value != "" {
+			flag += " " + se.Value
+		}
+		return fmt.Errorf("%v (%s)", se.Err, flag)
 	}
+	switch {
+	case errors.Is(err, train.ErrRunDirInUse):
+		return fmt.Errorf("%w: pass --overwrite to replace it, --resume to continue it, or choose another --out", err)
+	case train.IsInterrupted(err):
+		return fmt.Errorf("%w (continue with --resume %s)", err, cfg.Out)
+	}
+	return err
+}
+
+// flagName is the flag of a config.yaml key: max_length is --max-length.
+func flagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
+
+// optionalFloat is a float flag whose unset state is nil (--dropout: unset
+// means the model's own).
+type optionalFloat struct{ p **float64 }
+
+func (f optionalFloat) String() string {
+	if f.p == nil || *f.p == nil {
+		return ""
+	}
+	return fmt.Sprint(**f.p)
+}
+
+func (f optionalFloat) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return err
+	}
+	*f.p = &v
 	return nil
 }
 
-// barProgress draws progress bars with rate and ETA on a terminal.
-type barProgress struct{}
+func (optionalFloat) Type() string { return "float" }
 
-func (barProgress) Start(desc string, n int, unit string) train.ProgressBar {
-	return bar{progressbar.NewOptions(n,
-		progressbar.OptionSetRenderBlankState(true),
-		progressbar.OptionSetWriter(os.Stderr),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString(unit),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)}
+// schemeName is --scheme on a config: the scheme's name, checked.
+type schemeName struct{ p *string }
+
+func (s schemeName) String() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
 }
 
-type bar struct{ *progressbar.ProgressBar }
+func (s schemeName) Set(name string) error {
+	sc, err := conll.ParseScheme(name)
+	if err != nil {
+		return err
+	}
+	*s.p = sc.String()
+	return nil
+}
 
-func (b bar) Add(n int) { _ = b.ProgressBar.Add(n) }
-func (b bar) Finish()   { _ = b.ProgressBar.Finish() }
+func (schemeName) Type() string { return "scheme" }

@@ -153,8 +153,7 @@ func (t *Tokenizer) Encode(text string) Encoding {
 	s := t.getScratch(false)
 	word := 0
 	t.encodeText(s, text, &word, false)
-	t.trim(s)
-	floorOffsets(s.offs, func(int) string { return text })
+	t.trim(s, func(int) string { return text })
 	enc := t.result(s, true)
 	t.putScratch(s)
 	return enc
@@ -173,8 +172,7 @@ func (t *Tokenizer) EncodeWords(words []string) Encoding {
 		wi := i
 		t.encodeText(s, w, &wi, true)
 	}
-	t.trim(s)
-	floorOffsets(s.offs, func(i int) string { return words[s.words[i]] })
+	t.trim(s, func(i int) string { return words[s.words[i]] })
 	enc := t.result(s, true)
 	t.putScratch(s)
 	return enc
@@ -205,8 +203,7 @@ func (t *Tokenizer) PreTokenize(text string) []Span {
 	s := t.getScratch(false)
 	word := 0
 	t.encodeText(s, text, &word, false)
-	t.trim(s)
-	floorOffsets(s.offs, func(int) string { return text })
+	t.trim(s, func(int) string { return text })
 	spans := make([]Span, 0, word)
 	for i, w := range s.words {
 		o := s.offs[i]
@@ -360,8 +357,12 @@ func (c *charCursor) origEnd(k, a, shift int) int {
 
 // trim applies trim_offsets (HF's process_offsets): offsets lose the
 // leading and trailing spaces of their token, except the one space
-// add_prefix_space put before a first token.
-func (t *Tokenizer) trim(s *scratch) {
+// add_prefix_space put before a first token. HF's bindings and
+// transformers run it on character offsets, so the spaces are counted in
+// characters of the text (textOf(i) is the text token i's offsets refer
+// to), which moves an offset past a whole character when the space stood
+// for part of one.
+func (t *Tokenizer) trim(s *scratch, textOf func(i int) string) {
 	if !t.trimOffsets {
 		return
 	}
@@ -378,16 +379,31 @@ func (t *Tokenizer) trim(s *scratch) {
 			continue
 		}
 		o := &s.offs[i]
+		text := textOf(i)
 		if lead > 0 {
 			if (i == 0 || o[0] == 0) && t.postPrefix && lead == 1 {
 				lead = 0 // the space add_prefix_space put there is not in the text
 			}
-			o[0] = min(o[0]+lead, o[1])
+			for ; lead > 0 && o[0] < o[1]; lead-- {
+				_, n := utf8.DecodeRuneInString(text[o[0]:])
+				o[0] += n
+			}
 		}
-		if trail > 0 && o[1] >= trail {
-			o[1] = max(o[1]-trail, o[0])
+		if trail > 0 && charsBefore(text, o[1], trail) {
+			for ; trail > 0 && o[1] > o[0]; trail-- {
+				_, n := utf8.DecodeLastRuneInString(text[:o[1]])
+				o[1] -= n
+			}
 		}
 	}
+}
+
+// charsBefore reports whether text[:end] holds at least n characters.
+func charsBefore(text string, end, n int) bool {
+	if end >= n*utf8.UTFMax {
+		return true
+	}
+	return utf8.RuneCountInString(text[:end]) >= n
 }
 
 // spaceCounts counts the leading and trailing characters of tok that are
@@ -414,24 +430,6 @@ func spaceCounts(tok string) (lead, trail int) {
 		tok = tok[:len(tok)-size]
 	}
 	return lead, trail
-}
-
-// floorOffsets moves offsets that trimming left inside a character back to
-// its start, as HF's bindings and transformers' offset_mapping report them
-// (they count characters, and a byte offset inside one counts as that
-// character). textOf(i) is the text token i's offsets refer to.
-func floorOffsets(offs [][2]int, textOf func(i int) string) {
-	for i := range offs {
-		o := &offs[i]
-		for k := range o {
-			x := o[k]
-			text := textOf(i)
-			for x > 0 && x < len(text) && !utf8.RuneStart(text[x]) {
-				x--
-			}
-			o[k] = x
-		}
-	}
 }
 
 // result adds <s> and </s> and copies the encoding out.

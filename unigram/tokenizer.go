@@ -139,7 +139,7 @@ func (t *Tokenizer) Encode(text string) Encoding {
 	s := t.getScratch(false)
 	word := 0
 	t.encodeText(s, text, &word, false)
-	t.trim(s)
+	t.trim(s, func(int) string { return text })
 	enc := t.result(s)
 	t.putScratch(s)
 	return enc
@@ -156,7 +156,7 @@ func (t *Tokenizer) EncodeWords(words []string) Encoding {
 		wi := i
 		t.encodeText(s, w, &wi, true)
 	}
-	t.trim(s)
+	t.trim(s, func(i int) string { return words[s.words[i]] })
 	enc := t.result(s)
 	t.putScratch(s)
 	return enc
@@ -186,7 +186,7 @@ func (t *Tokenizer) PreTokenize(text string) []Span {
 	s := t.getScratch(false)
 	word := 0
 	t.encodeText(s, text, &word, false)
-	t.trim(s)
+	t.trim(s, func(int) string { return text })
 	spans := make([]Span, 0, word)
 	for i, w := range s.words {
 		o := s.offs[i]
@@ -309,9 +309,10 @@ func (t *Tokenizer) encodePiece(s *scratch, p *nstr, word int) {
 	}
 }
 
-// trim applies RobertaProcessing's trim_offsets (see package bpe); nothing
-// for a TemplateProcessing.
-func (t *Tokenizer) trim(s *scratch) {
+// trim applies RobertaProcessing's trim_offsets (see package bpe; counted
+// in characters of the text, textOf(i) being token i's); a
+// TemplateProcessing trims nothing.
+func (t *Tokenizer) trim(s *scratch, textOf func(i int) string) {
 	if !t.trimOffsets || s.idsOnly {
 		return
 	}
@@ -327,14 +328,21 @@ func (t *Tokenizer) trim(s *scratch) {
 			continue
 		}
 		o := &s.offs[i]
+		orig := textOf(i)
 		if lead > 0 {
 			if (i == 0 || o[0] == 0) && t.postPrefix && lead == 1 {
 				lead = 0
 			}
-			o[0] = min(o[0]+lead, o[1])
+			for ; lead > 0 && o[0] < o[1]; lead-- {
+				_, n := utf8.DecodeRuneInString(orig[o[0]:])
+				o[0] += n
+			}
 		}
-		if trail > 0 && o[1] >= trail {
-			o[1] = max(o[1]-trail, o[0])
+		if trail > 0 && (o[1] >= trail*utf8.UTFMax || utf8.RuneCountInString(orig[:o[1]]) >= trail) {
+			for ; trail > 0 && o[1] > o[0]; trail-- {
+				_, n := utf8.DecodeLastRuneInString(orig[:o[1]])
+				o[1] -= n
+			}
 		}
 	}
 }

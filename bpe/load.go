@@ -95,28 +95,57 @@ func fileExists(p string) bool {
 
 // tokenizerJSON is the part of tokenizer.json this package reads.
 type tokenizerJSON struct {
-	AddedTokens   []hfjson.AddedToken `json:"added_tokens"`
-	Normalizer    json.RawMessage     `json:"normalizer"`
-	PreTokenizer  json.RawMessage     `json:"pre_tokenizer"`
-	PostProcessor json.RawMessage     `json:"post_processor"`
+	AddedTokens   []hfjson.AddedToken
+	Normalizer    json.RawMessage
+	PreTokenizer  json.RawMessage
+	PostProcessor json.RawMessage
 	Model         struct {
-		Type                    *string         `json:"type"`
-		Dropout                 *float64        `json:"dropout"`
-		UnkToken                *string         `json:"unk_token"`
-		ContinuingSubwordPrefix *string         `json:"continuing_subword_prefix"`
-		EndOfWordSuffix         *string         `json:"end_of_word_suffix"`
-		FuseUnk                 bool            `json:"fuse_unk"`
-		ByteFallback            bool            `json:"byte_fallback"`
-		IgnoreMerges            bool            `json:"ignore_merges"`
-		Vocab                   json.RawMessage `json:"vocab"`
-		Merges                  json.RawMessage `json:"merges"`
-	} `json:"model"`
+		Type                    *string
+		Dropout                 *float64
+		UnkToken                *string
+		ContinuingSubwordPrefix *string
+		EndOfWordSuffix         *string
+		FuseUnk                 bool
+		ByteFallback            bool
+		IgnoreMerges            bool
+		Vocab, Merges           hfjson.Field
+	}
+}
+
+// readTokenizerJSON splits tokenizer.json into the parts above, decoding
+// all but the vocabulary and merges.
+func readTokenizerJSON(path string, data []byte) (*tokenizerJSON, error) {
+	top, err := hfjson.Fields(data, 0)
+	if err != nil {
+		return nil, hfjson.At("bpe", path, data, hfjson.Field{}, "", err)
+	}
+	tj := &tokenizerJSON{}
+	tj.Normalizer, tj.PreTokenizer, tj.PostProcessor = top["normalizer"].Raw, top["pre_tokenizer"].Raw, top["post_processor"].Raw
+	if err := hfjson.DecodeEach("bpe", path, data, top, map[string]any{"added_tokens": &tj.AddedTokens}); err != nil {
+		return nil, err
+	}
+	mf, ok := top["model"]
+	if !ok || hfjson.IsNull(mf.Raw) {
+		return nil, fmt.Errorf("bpe: %s: no model", path)
+	}
+	model, err := hfjson.Fields(mf.Raw, mf.Off)
+	if err != nil {
+		return nil, hfjson.At("bpe", path, data, hfjson.Field{}, "model: ", err)
+	}
+	m := &tj.Model
+	m.Vocab, m.Merges = model["vocab"], model["merges"]
+	err = hfjson.DecodeEach("bpe", path, data, model, map[string]any{
+		"type": &m.Type, "dropout": &m.Dropout, "unk_token": &m.UnkToken,
+		"continuing_subword_prefix": &m.ContinuingSubwordPrefix, "end_of_word_suffix": &m.EndOfWordSuffix,
+		"fuse_unk": &m.FuseUnk, "byte_fallback": &m.ByteFallback, "ignore_merges": &m.IgnoreMerges,
+	})
+	return tj, err
 }
 
 func parseTokenizerJSON(path string, data []byte, special hfjson.SpecialTokens) (*Tokenizer, error) {
-	var tj tokenizerJSON
-	if err := json.Unmarshal(data, &tj); err != nil {
-		return nil, hfjson.Error("bpe", path, data, err)
+	tj, err := readTokenizerJSON(path, data)
+	if err != nil {
+		return nil, err
 	}
 	m := tj.Model
 	switch {
@@ -129,16 +158,18 @@ func parseTokenizerJSON(path string, data []byte, special hfjson.SpecialTokens) 
 	case !hfjson.IsNull(tj.Normalizer):
 		return nil, fmt.Errorf("bpe: %s: normalizer %s is not supported (byte-level BPE has none)", path, typeOf(tj.Normalizer))
 	}
-	vocab := map[string]int32{}
-	if err := json.Unmarshal(m.Vocab, &vocab); err != nil || len(vocab) == 0 {
-		if err == nil {
-			err = errors.New("empty")
-		}
-		return nil, fmt.Errorf("bpe: %s: model.vocab: %v", path, err)
+	if hfjson.IsNull(m.Vocab.Raw) {
+		return nil, fmt.Errorf("bpe: %s: model has no vocab", path)
 	}
-	merges, err := parseMerges(m.Merges)
+	vocab, err := parseVocab(path, data, m.Vocab, "model.vocab: ")
 	if err != nil {
-		return nil, fmt.Errorf("bpe: %s: model.merges: %w", path, err)
+		return nil, err
+	}
+	var merges [][2]string
+	if !hfjson.IsNull(m.Merges.Raw) {
+		if merges, err = hfjson.Merges(m.Merges.Raw); err != nil {
+			return nil, hfjson.At("bpe", path, data, m.Merges, "model.merges: ", err)
+		}
 	}
 	t := &Tokenizer{useRegex: true}
 	if err := parsePreTokenizer(tj.PreTokenizer, t); err != nil {
@@ -182,36 +213,24 @@ func typeOf(raw json.RawMessage) string {
 	return s
 }
 
-// parseMerges reads model.merges: ["a b", …] (older files) or [["a", "b"], …].
-func parseMerges(raw json.RawMessage) ([][2]string, error) {
-	if hfjson.IsNull(raw) {
-		return nil, nil
+// parseVocab reads a {"token": id, …} object, field f of data (the
+// contents of path), into a map.
+func parseVocab(path string, data []byte, f hfjson.Field, what string) (map[string]int32, error) {
+	entries, err := hfjson.VocabObject(f.Raw)
+	if err != nil {
+		return nil, hfjson.At("bpe", path, data, f, what, err)
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, err
+	if len(entries) == 0 {
+		return nil, fmt.Errorf("bpe: %s: %sempty vocabulary", path, what)
 	}
-	merges := make([][2]string, len(items))
-	for i, it := range items {
-		if t := bytes.TrimSpace(it); len(t) > 0 && t[0] == '"' {
-			var s string
-			if err := json.Unmarshal(t, &s); err != nil {
-				return nil, fmt.Errorf("merge %d: %w", i, err)
-			}
-			a, b, ok := strings.Cut(s, " ")
-			if !ok || strings.Contains(b, " ") {
-				return nil, fmt.Errorf("merge %d (%q) is not two tokens separated by a space", i, s)
-			}
-			merges[i] = [2]string{a, b}
-			continue
+	vocab := make(map[string]int32, len(entries))
+	for _, e := range entries {
+		if prev, dup := vocab[e.Token]; dup && prev != e.ID {
+			return nil, fmt.Errorf("bpe: %s: %stoken %q has two ids, %d and %d", path, what, e.Token, prev, e.ID)
 		}
-		var pair []string
-		if err := json.Unmarshal(it, &pair); err != nil || len(pair) != 2 {
-			return nil, fmt.Errorf("merge %d is neither \"a b\" nor [a, b]", i)
-		}
-		merges[i] = [2]string{pair[0], pair[1]}
+		vocab[e.Token] = e.ID
 	}
-	return merges, nil
+	return vocab, nil
 }
 
 // parsePreTokenizer accepts ByteLevel (alone or as the only member of a
@@ -355,12 +374,9 @@ func loadVocabMerges(dir string, special hfjson.SpecialTokens, files map[string]
 	if err != nil {
 		return nil, fmt.Errorf("bpe: %w", err)
 	}
-	vocab := map[string]int32{}
-	if err := json.Unmarshal(data, &vocab); err != nil {
-		return nil, hfjson.Error("bpe", vocabPath, data, err)
-	}
-	if len(vocab) == 0 {
-		return nil, fmt.Errorf("bpe: %s: empty vocabulary", vocabPath)
+	vocab, err := parseVocab(vocabPath, data, hfjson.Field{Raw: data}, "")
+	if err != nil {
+		return nil, err
 	}
 	files["vocab.json"] = data
 	mdata, err := os.ReadFile(mergesPath)

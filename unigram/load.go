@@ -1,7 +1,6 @@
 package unigram
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/nerkit/nerkit/internal/addedtokens"
@@ -52,35 +50,63 @@ func Load(path string) (*Tokenizer, error) {
 	return t, nil
 }
 
+// tokenizerJSON is the part of tokenizer.json this package reads.
 type tokenizerJSON struct {
-	AddedTokens   []hfjson.AddedToken `json:"added_tokens"`
-	Normalizer    json.RawMessage     `json:"normalizer"`
-	PreTokenizer  json.RawMessage     `json:"pre_tokenizer"`
-	PostProcessor json.RawMessage     `json:"post_processor"`
+	AddedTokens   []hfjson.AddedToken
+	Normalizer    json.RawMessage
+	PreTokenizer  json.RawMessage
+	PostProcessor json.RawMessage
 	Model         struct {
-		Type         *string         `json:"type"`
-		UnkID        *int            `json:"unk_id"`
-		ByteFallback bool            `json:"byte_fallback"`
-		Vocab        json.RawMessage `json:"vocab"`
-	} `json:"model"`
+		Type         *string
+		UnkID        *int
+		ByteFallback bool
+		Vocab        hfjson.Field
+	}
+}
+
+// readTokenizerJSON splits tokenizer.json into the parts above, decoding
+// all but the vocabulary.
+func readTokenizerJSON(path string, data []byte) (*tokenizerJSON, error) {
+	top, err := hfjson.Fields(data, 0)
+	if err != nil {
+		return nil, hfjson.At("unigram", path, data, hfjson.Field{}, "", err)
+	}
+	tj := &tokenizerJSON{}
+	tj.Normalizer, tj.PreTokenizer, tj.PostProcessor = top["normalizer"].Raw, top["pre_tokenizer"].Raw, top["post_processor"].Raw
+	if err := hfjson.DecodeEach("unigram", path, data, top, map[string]any{"added_tokens": &tj.AddedTokens}); err != nil {
+		return nil, err
+	}
+	mf, ok := top["model"]
+	if !ok || hfjson.IsNull(mf.Raw) {
+		return nil, fmt.Errorf("unigram: %s: no model", path)
+	}
+	model, err := hfjson.Fields(mf.Raw, mf.Off)
+	if err != nil {
+		return nil, hfjson.At("unigram", path, data, hfjson.Field{}, "model: ", err)
+	}
+	m := &tj.Model
+	m.Vocab = model["vocab"]
+	err = hfjson.DecodeEach("unigram", path, data, model, map[string]any{"type": &m.Type, "unk_id": &m.UnkID, "byte_fallback": &m.ByteFallback})
+	return tj, err
 }
 
 func parseTokenizerJSON(path string, data []byte, special hfjson.SpecialTokens) (*Tokenizer, error) {
-	var tj tokenizerJSON
-	if err := json.Unmarshal(data, &tj); err != nil {
-		return nil, hfjson.Error("unigram", path, data, err)
+	tj, err := readTokenizerJSON(path, data)
+	if err != nil {
+		return nil, err
 	}
 	if m := tj.Model; m.Type != nil && *m.Type != "Unigram" {
 		return nil, fmt.Errorf("unigram: %s: model type %q is not Unigram", path, *m.Type)
 	}
-	vocabOff := bytes.Index(data, tj.Model.Vocab)
-	pieces, scores, err := parseVocab(tj.Model.Vocab)
+	if hfjson.IsNull(tj.Model.Vocab.Raw) {
+		return nil, fmt.Errorf("unigram: %s: model has no vocab", path)
+	}
+	pieces, scores, err := hfjson.ScoredVocab(tj.Model.Vocab.Raw)
 	if err != nil {
-		var pe *vocabError
-		if errors.As(err, &pe) && vocabOff >= 0 {
-			return nil, hfjson.ErrorAt("unigram", path, data, int64(vocabOff+pe.off), fmt.Errorf("model.vocab: %s", pe.msg))
-		}
-		return nil, fmt.Errorf("unigram: %s: model.vocab: %w", path, err)
+		return nil, hfjson.At("unigram", path, data, tj.Model.Vocab, "model.vocab: ", err)
+	}
+	if len(pieces) == 0 {
+		return nil, fmt.Errorf("unigram: %s: model.vocab is empty", path)
 	}
 	t := &Tokenizer{}
 	if t.norm, err = parseNormalizer(tj.Normalizer); err != nil {
@@ -169,100 +195,6 @@ func parseTokenizerJSON(path string, data []byte, special hfjson.SpecialTokens) 
 	}
 	t.cache = wordcache.New[[]token](cacheSize)
 	return t, nil
-}
-
-// vocabError is a syntax error at byte off of model.vocab.
-type vocabError struct {
-	off int
-	msg string
-}
-
-func (e *vocabError) Error() string { return e.msg }
-
-// parseVocab reads model.vocab, [["piece", score], …], by hand:
-// encoding/json's reflection made this most of the start-up time for
-// 250,000 pieces.
-func parseVocab(raw []byte) ([]string, []float64, error) {
-	i := 0
-	ws := func() {
-		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\n' || raw[i] == '\t' || raw[i] == '\r') {
-			i++
-		}
-	}
-	fail := func(msg string) ([]string, []float64, error) { return nil, nil, &vocabError{i, msg} }
-	expect := func(c byte) bool {
-		ws()
-		if i < len(raw) && raw[i] == c {
-			i++
-			return true
-		}
-		return false
-	}
-	if !expect('[') {
-		return fail("want a list of [piece, score]")
-	}
-	var pieces []string
-	var scores []float64
-	if expect(']') {
-		return fail("empty vocabulary")
-	}
-	for {
-		if !expect('[') {
-			return fail("want [piece, score]")
-		}
-		ws()
-		if i >= len(raw) || raw[i] != '"' {
-			return fail("want a piece string")
-		}
-		start := i
-		i++
-		escaped := false
-		for i < len(raw) && raw[i] != '"' {
-			if raw[i] == '\\' {
-				escaped = true
-				i++
-			}
-			i++
-		}
-		if i >= len(raw) {
-			return fail("unterminated string")
-		}
-		i++
-		var piece string
-		if body := raw[start+1 : i-1]; escaped || !utf8.Valid(body) {
-			if err := json.Unmarshal(raw[start:i], &piece); err != nil {
-				i = start
-				return fail("bad piece string: " + err.Error())
-			}
-		} else {
-			piece = string(body)
-		}
-		if !expect(',') {
-			return fail("want ',' after a piece")
-		}
-		ws()
-		numStart := i
-		for i < len(raw) && (raw[i] == '-' || raw[i] == '+' || raw[i] == '.' || raw[i] == 'e' || raw[i] == 'E' || (raw[i] >= '0' && raw[i] <= '9')) {
-			i++
-		}
-		score, err := strconv.ParseFloat(string(raw[numStart:i]), 64)
-		if err != nil {
-			i = numStart
-			return fail("want a number for the score of " + strconv.Quote(piece))
-		}
-		if !expect(']') {
-			return fail("want ']' after a score")
-		}
-		pieces = append(pieces, piece)
-		scores = append(scores, score)
-		if expect(',') {
-			continue
-		}
-		if expect(']') {
-			return pieces, scores, nil
-		}
-		return fail("want ',' or ']' after a piece")
-	}
 }
 
 // parseNormalizer builds the normalizers this package reproduces.

@@ -162,6 +162,10 @@ func (t *Tokenizer) ID(token string) (int32, bool) {
 	return 0, false
 }
 
+// Words returns the tokenizer as a tokens.WordEncoder: WordPiece encodes
+// pre-split words as transformers does, whatever its settings.
+func (t *Tokenizer) Words() (tokens.WordEncoder, error) { return t, nil }
+
 // Lowercase reports whether the normaliser lowercases.
 func (t *Tokenizer) Lowercase() bool { return t.lowercase }
 

@@ -1,12 +1,14 @@
 package unigram
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // normalizer is one of HF's normalizers, applied to a normalized string in
@@ -118,7 +120,7 @@ func appendReplace(dest []change, old []byte, repl string) []change {
 type strip struct{ left, right bool }
 
 func (st strip) normalize(n *nstr, sc *normScratch) {
-	s := string(n.s)
+	s := unsafe.String(unsafe.SliceData(n.s), len(n.s)) // read only before transform changes n.s
 	lead, trail := 0, 0
 	if st.left {
 		for _, r := range s {
@@ -185,38 +187,36 @@ type pattern struct {
 }
 
 func (p pattern) find(dst [][2]int, s []byte) [][2]int {
-	if p.lit == "" {
+	lit := unsafe.Slice(unsafe.StringData(p.lit), len(p.lit))
+	if len(lit) == 0 {
 		return dst
 	}
 	if !p.repeat {
-		str := string(s)
-		for i := 0; i+len(p.lit) <= len(str); {
-			k := strings.Index(str[i:], p.lit)
+		for i := 0; i+len(lit) <= len(s); {
+			k := bytes.Index(s[i:], lit)
 			if k < 0 {
 				break
 			}
-			dst = append(dst, [2]int{i + k, i + k + len(p.lit)})
-			i += k + len(p.lit)
+			dst = append(dst, [2]int{i + k, i + k + len(lit)})
+			i += k + len(lit)
 		}
 		return dst
 	}
-	c := p.lit
 	for i := 0; i < len(s); {
-		if !strings.HasPrefix(string(s[i:]), c) {
-			i += runeLen(s, i)
-			continue
+		k := bytes.Index(s[i:], lit)
+		if k < 0 {
+			break
 		}
+		i += k
 		j, count := i, 0
-		for j < len(s) && (p.max < 0 || count < p.max) && strings.HasPrefix(string(s[j:]), c) {
-			j += len(c)
+		for j < len(s) && (p.max < 0 || count < p.max) && bytes.HasPrefix(s[j:], lit) {
+			j += len(lit)
 			count++
 		}
-		if count >= p.min && count > 0 {
+		if count >= p.min {
 			dst = append(dst, [2]int{i, j})
-			i = j
-			continue
 		}
-		i += runeLen(s, i)
+		i = j // a run too short to match holds no shorter match either
 	}
 	return dst
 }

@@ -30,8 +30,8 @@ func TestCharsmapRules(t *testing.T) {
 		{"㎏", "kg", true},
 		{"\t", " ", true},
 		{"\u00a0", " ", true},
-		{"\u200b", " ", true}, // nmt: zero-width space is a space
-		{"\x07", "", true}, // control characters are removed
+		{"\u200b", " ", true},  // nmt: zero-width space is a space
+		{"\x07", "", true},     // control characters are removed
 		{"e\u0301", "é", true}, // a two-character key: composition
 		{"a", "", false},
 		{"Й", "", false},

@@ -179,7 +179,7 @@ func (rp replace) normalize(n *nstr, sc *normScratch) {
 
 // pattern is the part of Oniguruma regexes Replace patterns use in
 // practice: a literal string, or one literal character repeated (c+, c{n},
-// c{n,}, c{n,m} with n >= 1), greedy.
+// c{n,}, c{n,m} with n >= 1), greedy. Anything else is refused at load.
 type pattern struct {
 	lit      string // literal string (repeat: the one character)
 	repeat   bool
@@ -230,6 +230,9 @@ func parsePattern(str, regex *string) (pattern, error) {
 		return pattern{}, errors.New("pattern is neither String nor Regex")
 	}
 	re := *regex
+	if !strings.ContainsAny(re, `\.[](){}|^$?*+`) {
+		return pattern{lit: re}, nil // no regex syntax: a literal string
+	}
 	c, size := utf8.DecodeRuneInString(re)
 	body := re[size:]
 	if c == '\\' && body != "" {

@@ -122,6 +122,7 @@ func VocabObject(raw []byte) ([]VocabEntry, error) {
 		if !s.eat(':') {
 			return nil, s.fail("want ':' after a token")
 		}
+		s.ws()
 		at := s.i
 		id, err := strconv.ParseInt(s.number(), 10, 32)
 		if err != nil {
@@ -170,6 +171,7 @@ func Merges(raw []byte) ([][2]string, error) {
 			}
 			merges = append(merges, [2]string{a, b})
 		} else {
+			s.ws()
 			at := s.i
 			m, err := s.str()
 			if err != nil {
@@ -231,6 +233,7 @@ func ScoredVocab(raw []byte) ([]string, []float64, error) {
 		if !s.eat(',') {
 			return nil, nil, s.fail("want ',' after a piece")
 		}
+		s.ws()
 		at := s.i
 		score, err := strconv.ParseFloat(s.number(), 64)
 		if err != nil {

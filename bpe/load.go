@@ -316,7 +316,7 @@ func parsePostProcessor(raw json.RawMessage, t *Tokenizer) (cls, sep string, err
 			}
 		}
 		if cls == "" {
-			return "", "", errors.New("Sequence without TemplateProcessing adds no special tokens")
+			return "", "", errors.New("a Sequence without TemplateProcessing adds no special tokens")
 		}
 		return cls, sep, nil
 	}

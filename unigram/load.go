@@ -251,7 +251,7 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 	case "Replace":
 		p, err := parsePattern(n.Pattern.String, n.Pattern.Regex)
 		if err != nil {
-			return nil, fmt.Errorf("Replace: %w", err)
+			return nil, fmt.Errorf("replace: %w", err)
 		}
 		return replace{p, n.Content}, nil
 	}
@@ -293,7 +293,7 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 	case "Metaspace":
 		r, size := utf8.DecodeRuneInString(p.Replacement)
 		if size == 0 || size != len(p.Replacement) {
-			return nil, fmt.Errorf("Metaspace replacement %q is not one character", p.Replacement)
+			return nil, fmt.Errorf("the Metaspace replacement %q is not one character", p.Replacement)
 		}
 		m := metaspace{rep: r, repStr: p.Replacement, scheme: prependAlways, doSplit: p.Split == nil || *p.Split}
 		if p.PrependScheme != nil {
@@ -304,12 +304,12 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 			case "never":
 				m.scheme = prependNever
 			default:
-				return nil, fmt.Errorf("Metaspace prepend_scheme %q is not always, first or never", *p.PrependScheme)
+				return nil, fmt.Errorf("the Metaspace prepend_scheme %q is not always, first or never", *p.PrependScheme)
 			}
 		}
 		if p.AddPrefixSpace != nil && !*p.AddPrefixSpace {
 			if p.PrependScheme != nil && m.scheme != prependNever {
-				return nil, errors.New("Metaspace add_prefix_space does not match declared prepend_scheme")
+				return nil, errors.New("the Metaspace add_prefix_space does not match its prepend_scheme")
 			}
 			m.scheme = prependNever
 		}

@@ -104,7 +104,9 @@ type Options struct {
 //     (WordPiece, BPE, Unigram; for files without one, by the model's
 //     fields);
 //   - otherwise vocab.json and merges.txt: byte-level BPE;
-//   - otherwise vocab.txt (in the directory, or path itself): WordPiece.
+//   - otherwise vocab.txt (in the directory, or path itself): WordPiece;
+//   - otherwise sentencepiece.bpe.model: XLM-R's Unigram, converted as
+//     transformers' XLMRobertaConverter does.
 func Load(path string) (Tokenizer, error) { return LoadOptions(path, Options{}) }
 
 // LoadOptions is Load with settings that override the files'.
@@ -125,8 +127,10 @@ func LoadOptions(path string, opts Options) (Tokenizer, error) {
 		return bpe.LoadOptions(path, bpe.Options{AddPrefixSpace: opts.AddPrefixSpace})
 	case exists(filepath.Join(path, "vocab.txt")):
 		return wordpiece.Load(path)
+	case exists(filepath.Join(path, unigram.SentencePieceFile)):
+		return unigram.Load(path)
 	default:
-		return nil, fmt.Errorf("tokenizer: %s holds no tokenizer.json, vocab.json with merges.txt, or vocab.txt", path)
+		return nil, fmt.Errorf("tokenizer: %s holds no tokenizer.json, vocab.json with merges.txt, vocab.txt or %s", path, unigram.SentencePieceFile)
 	}
 	kind, err := modelKind(jsonPath)
 	if err != nil {

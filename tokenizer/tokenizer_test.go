@@ -74,6 +74,8 @@ func TestLoadPicksTheFamily(t *testing.T) {
 	texts := sampleTexts(t)
 	vocabMerges := t.TempDir()
 	copyFiles(t, robertaDir, vocabMerges, "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json")
+	spm := t.TempDir()
+	copyFiles(t, xlmrDir, spm, "sentencepiece.bpe.model", "tokenizer_config.json", "special_tokens_map.json")
 	for _, tc := range []struct {
 		path string
 		want Kind
@@ -86,6 +88,7 @@ func TestLoadPicksTheFamily(t *testing.T) {
 		{vocabMerges, BPE},
 		{xlmrDir, Unigram},
 		{xlmrDir + "/tokenizer.json", Unigram},
+		{spm, Unigram},
 	} {
 		tok, err := Load(tc.path)
 		if err != nil {

@@ -24,6 +24,12 @@ type source struct {
 // tokenizer_config.json and special_tokens_map.json where present, for the
 // padding token), or from a tokenizer.json file. Everything else comes from
 // tokenizer.json, as the tokenizers library reads it.
+//
+// A directory without tokenizer.json but with XLM-R's SentencePiece model
+// (sentencepiece.bpe.model) is converted as transformers'
+// XLMRobertaConverter does (see xlmrTokenizerJSON); other SentencePiece
+// layouts (CamemBERT's, T5's, …) have converters of their own and are
+// refused.
 func Load(path string) (*Tokenizer, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -33,13 +39,19 @@ func Load(path string) (*Tokenizer, error) {
 	if !st.IsDir() {
 		dir, jsonPath = filepath.Dir(path), path
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		return nil, fmt.Errorf("unigram: %w", err)
-	}
 	special, files, err := hfjson.ReadSpecialTokens("unigram", dir)
 	if err != nil {
 		return nil, err
+	}
+	data, err := os.ReadFile(jsonPath)
+	if errors.Is(err, os.ErrNotExist) && st.IsDir() {
+		spmPath := filepath.Join(dir, SentencePieceFile)
+		if data, err = convertSentencePiece(spmPath, files); err != nil {
+			return nil, err
+		}
+		jsonPath = spmPath + " (as XLMRobertaConverter converts it)"
+	} else if err != nil {
+		return nil, fmt.Errorf("unigram: %w", err)
 	}
 	files["tokenizer.json"] = data
 	t, err := parseTokenizerJSON(jsonPath, data, special)
@@ -48,6 +60,41 @@ func Load(path string) (*Tokenizer, error) {
 	}
 	t.src = source{files: files}
 	return t, nil
+}
+
+// SentencePieceFile is the name of XLM-R's SentencePiece model in a model
+// directory.
+const SentencePieceFile = "sentencepiece.bpe.model"
+
+// convertSentencePiece reads a SentencePiece model and returns the
+// tokenizer.json transformers would make of it; the model joins files (to
+// be saved with the tokenizer).
+func convertSentencePiece(path string, files map[string][]byte) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("unigram: %s holds neither tokenizer.json nor %s", filepath.Dir(path), SentencePieceFile)
+		}
+		return nil, fmt.Errorf("unigram: %w", err)
+	}
+	if cfg, ok := files["tokenizer_config.json"]; ok {
+		var c struct {
+			Class string `json:"tokenizer_class"`
+		}
+		if json.Unmarshal(cfg, &c) == nil && c.Class != "" && c.Class != "XLMRobertaTokenizer" && c.Class != "XLMRobertaTokenizerFast" {
+			return nil, fmt.Errorf("unigram: %s: only XLM-R's SentencePiece layout is converted, not %s's (save the tokenizer with tokenizer.json)", path, c.Class)
+		}
+	}
+	m, err := parseSentencePiece(b)
+	if err != nil {
+		return nil, fmt.Errorf("unigram: %s: %w", path, err)
+	}
+	data, err := xlmrTokenizerJSON(m)
+	if err != nil {
+		return nil, fmt.Errorf("unigram: %s: %w", path, err)
+	}
+	files[SentencePieceFile] = b
+	return data, nil
 }
 
 // tokenizerJSON is the part of tokenizer.json this package reads.

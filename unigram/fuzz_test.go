@@ -50,7 +50,7 @@ func checkInvariants(t *testing.T, tok *Tokenizer, text string) {
 }
 
 var fuzzPieces = []string{"<mask>", " <mask>", "<s>", "</s", "a", "Z", "'s", "'", "don", " ", "  ", "\t", "\n", "\r\n", "\x00", "\x85", "\xa0",
-	"\xff", "\xe2\x82", "é", "e\u0301", "\u0323", "İ", "北", "😀", "👍\U0001f3fd", "▁", "▁▁", "\u0600", "ﬁ", "①", "ｶﾞ", "\u1100\u1161", ".", "«", "\u200b", "\u3000", "\ufffd", "Й", "я", "1", "½",
+	"\xff", "\xe2\x82", "é", "e\u0301", "\u0323", "İ", "北", "😀", "👍\U0001f3fd", "▁", "▁▁", "a▁", " ▁ ", "\u0600", "ﬁ", "①", "ｶﾞ", "\u1100\u1161", ".", "«", "\u200b", "\u3000", "\ufffd", "Й", "я", "1", "½",
 	strings.Repeat("x", 300)}
 
 // randomTexts are seeded random strings of the pieces above and random
@@ -122,4 +122,32 @@ func FuzzEncode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		checkInvariants(t, tok, s)
 	})
+}
+
+// TestFastPathMatchesGeneral compares the fast path with the general one
+// (normalized strings with HF's alignments) on random inputs and the
+// golden texts.
+func TestFastPathMatchesGeneral(t *testing.T) {
+	fast := xlmr(t)
+	general, err := Load(xlmrJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fast.fast {
+		t.Fatal("xlmr-unigram does not take the fast path")
+	}
+	general.fast = false
+	texts := randomTexts(3000)
+	for _, tc := range loadGolden(t).Texts {
+		texts = append(texts, tc.Text)
+	}
+	for _, text := range texts {
+		if a, b := fast.Encode(text), general.Encode(text); !reflect.DeepEqual(a, b) {
+			t.Fatalf("%+q: fast path %v\ngeneral %v", text, a, b)
+		}
+		ws := strings.Fields(text)
+		if a, b := fast.EncodeWords(ws), general.EncodeWords(ws); !reflect.DeepEqual(a, b) {
+			t.Fatalf("%+q: fast path %v\ngeneral %v", ws, a, b)
+		}
+	}
 }

@@ -241,6 +241,7 @@ func parseTokenizerJSON(path string, data []byte, special hfjson.SpecialTokens) 
 		return nil, err
 	}
 	t.cache = wordcache.New[[]token](cacheSize)
+	t.fast = t.canFast()
 	return t, nil
 }
 

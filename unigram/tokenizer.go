@@ -44,6 +44,9 @@ type Tokenizer struct {
 	addedNorm *addedtokens.Matcher // matched in normalized text, by normalized content
 	addedID   map[string]int32
 
+	// fast: the pipeline is one the fast path covers (see encodeFast).
+	fast bool
+
 	// RobertaProcessing's offset trimming (a TemplateProcessing trims
 	// nothing).
 	trimOffsets, postPrefix bool
@@ -65,6 +68,7 @@ type scratch struct {
 	surface []surface // tokens whose text is not the vocabulary's
 	splits  []addedtokens.Split
 	nsplits []addedtokens.Split
+	key     []byte
 	seg     nstr
 	sub     nstr
 	pieces  []nstr
@@ -223,6 +227,9 @@ func (t *Tokenizer) encodeText(s *scratch, text string, word *int, fixed bool) {
 		if sp.End == sp.Start {
 			continue
 		}
+		if t.fast && t.encodeFast(s, text, sp.Start, sp.End, word, fixed) {
+			continue
+		}
 		newNstr(&s.seg, text, sp.Start, sp.End)
 		if t.norm != nil {
 			t.norm.normalize(&s.seg, &s.norm)
@@ -282,28 +289,67 @@ func (t *Tokenizer) encodeNormalized(s *scratch, n *nstr, word *int, fixed bool)
 
 // encodePiece runs the model on one pre-token and records its tokens.
 func (t *Tokenizer) encodePiece(s *scratch, p *nstr, word int) {
-	toks, ok := t.cache.Get(p.s)
+	t.emitPiece(s, p.s, word, piecePlace{n: p})
+}
+
+// piecePlace maps a piece's normalized bytes back to the original text:
+// through an nstr's alignments, or, for a piece the fast path cut straight
+// from the text, as a ▁ marker (3 bytes, standing for marker) followed by
+// the text from rest on.
+type piecePlace struct {
+	n         *nstr
+	hasMarker bool
+	marker    [2]int
+	rest      int
+}
+
+func (pp *piecePlace) offsets(lo, hi int) [2]int {
+	if pp.n != nil {
+		return pp.n.offsets(lo, hi)
+	}
+	m := 0
+	if pp.hasMarker {
+		m = len(metaspaceMark)
+	}
+	var o [2]int
+	if lo < m {
+		o[0] = pp.marker[0]
+	} else {
+		o[0] = pp.rest + lo - m
+	}
+	if hi <= m {
+		o[1] = pp.marker[1]
+	} else {
+		o[1] = pp.rest + hi - m
+	}
+	return o
+}
+
+// emitPiece runs the model on one pre-token's normalized bytes (from the
+// cache when it can) and records its tokens.
+func (t *Tokenizer) emitPiece(s *scratch, piece []byte, word int, pp piecePlace) {
+	toks, ok := t.cache.Get(piece)
 	if !ok {
 		var err error
-		s.toks, err = t.m.encode(s.toks[:0], &s.vit, p.s)
+		s.toks, err = t.m.encode(s.toks[:0], &s.vit, piece)
 		if err != nil {
 			// A character with no piece and no unk_id: HF fails the whole
 			// encoding; here the piece yields no tokens.
 			return
 		}
 		toks = s.toks
-		if len(p.s) < wordcache.MaxKey {
-			t.cache.Put(p.s, append([]token(nil), toks...))
+		if len(piece) < wordcache.MaxKey {
+			t.cache.Put(piece, append([]token(nil), toks...))
 		}
 	}
 	for _, tk := range toks {
 		if tk.id == t.m.unkID && !s.idsOnly {
 			// HF's token is the unknown text itself, not "<unk>".
-			s.surface = append(s.surface, surface{len(s.ids), string(p.s[tk.lo:tk.hi])})
+			s.surface = append(s.surface, surface{len(s.ids), string(piece[tk.lo:tk.hi])})
 		}
 		s.ids = append(s.ids, tk.id)
 		if !s.idsOnly {
-			s.offs = append(s.offs, p.offsets(int(tk.lo), int(tk.hi)))
+			s.offs = append(s.offs, pp.offsets(int(tk.lo), int(tk.hi)))
 			s.words = append(s.words, word)
 		}
 	}

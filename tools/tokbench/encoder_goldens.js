@@ -89,6 +89,7 @@ function variants(base) {
     whitespace_metaspace: { pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'WhitespaceSplit' }, pre] } },
     no_normalizer: { normalizer: null },
     added_tokens: { added_tokens: added },
+    roberta_post: { post_processor: { type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0], trim_offsets: true, add_prefix_space: true } },
     strip_both_prepend: {
       normalizer: { type: 'Sequence', normalizers: [...base.normalizer.normalizers, { type: 'Strip', strip_left: true, strip_right: true }, { type: 'Prepend', prepend: '▁' }] },
       pre_tokenizer: { ...pre, prepend_scheme: 'never' },

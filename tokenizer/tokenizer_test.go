@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/nerkit/nerkit/bpe"
+	"github.com/nerkit/nerkit/conll"
+	"github.com/nerkit/nerkit/dataset"
 )
 
 const (
@@ -214,6 +216,39 @@ func TestWordsNeedsPrefixSpaceForBPE(t *testing.T) {
 		tok, _ := Load(dir)
 		if _, err := tok.Words(); err != nil {
 			t.Errorf("%s: Words: %v", dir, err)
+		}
+	}
+}
+
+// A WordEncoder is what label alignment takes.
+var _ dataset.WordTokenizer = WordEncoder(nil)
+
+// TestLabelAlignment runs dataset.Encode with each family's words: the
+// first sub-token of every word carries its label, between the family's
+// own special tokens.
+func TestLabelAlignment(t *testing.T) {
+	sents := []conll.Sentence{{Words: []string{"Москва", "is", "big"}, Tags: []string{"B-LOC", "O", "O"}}}
+	labels := dataset.LabelMap{"O": 0, "B-LOC": 1}
+	for _, dir := range []string{mbertDir, robertaDir, xlmrDir} {
+		tok, err := LoadOptions(dir, Options{AddPrefixSpace: new(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		we, err := tok.Words()
+		if err != nil {
+			t.Fatal(err)
+		}
+		exs, _, err := dataset.Encode(sents, we, labels, dataset.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex := exs[0]
+		enc := we.EncodeWords(sents[0].Words)
+		if !reflect.DeepEqual(ex.IDs, enc.IDs) || !reflect.DeepEqual(ex.WordIndex, enc.WordIDs) {
+			t.Errorf("%s: dataset ids %v words %v, EncodeWords %v %v", dir, ex.IDs, ex.WordIndex, enc.IDs, enc.WordIDs)
+		}
+		if ex.Labels[1] != 1 || ex.Labels[0] != dataset.IgnoreLabel || ex.Labels[len(ex.Labels)-1] != dataset.IgnoreLabel {
+			t.Errorf("%s: labels %v", dir, ex.Labels)
 		}
 	}
 }

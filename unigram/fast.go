@@ -20,9 +20,10 @@ const metaspaceMark = "▁"
 
 // canFast reports whether the pipeline is one encodeFast covers: normalizers
 // among Precompiled, Strip and Replace (alone or in a Sequence), Metaspace
-// with ▁ and split, no added tokens matched in normalized text.
+// with ▁ and split (alone, or after WhitespaceSplit as transformers v5 and
+// older converters write it), no added tokens matched in normalized text.
 func (t *Tokenizer) canFast() bool {
-	m, ok := t.pre.(metaspace)
+	m, ok := t.metaspace()
 	if !ok || !m.doSplit || m.repStr != metaspaceMark || !t.addedNorm.Empty() {
 		return false
 	}
@@ -34,6 +35,23 @@ func (t *Tokenizer) canFast() bool {
 		}
 	}
 	return true
+}
+
+// metaspace returns the Metaspace pre-tokenizer the fast path runs, and
+// whether there is exactly that (possibly after WhitespaceSplit, which
+// t.wsSplit then says).
+func (t *Tokenizer) metaspace() (metaspace, bool) {
+	switch p := t.pre.(type) {
+	case metaspace:
+		return p, true
+	case preSequence:
+		if len(p) == 2 {
+			_, ws := p[0].(whitespaceSplit)
+			m, ok := p[1].(metaspace)
+			return m, ws && ok
+		}
+	}
+	return metaspace{}, false
 }
 
 func (t *Tokenizer) normalizers() []normalizer {
@@ -58,7 +76,38 @@ func (t *Tokenizer) encodeFast(s *scratch, text string, a, b int, word *int, fix
 	if lo == hi {
 		return true // normalized to nothing
 	}
-	m := t.pre.(metaspace)
+	m, _ := t.metaspace()
+	if !t.wsSplit {
+		t.encodeFastMetaspace(s, m, text, a, lo, hi, word, fixed)
+		return true
+	}
+	// WhitespaceSplit first: every whitespace-separated word goes through
+	// Metaspace on its own (its first character starts at a only for the
+	// first word at the very start).
+	for i := lo; i < hi; {
+		r, size := utf8.DecodeRuneInString(text[i:hi])
+		if unicode.IsSpace(r) {
+			i += size
+			continue
+		}
+		j := i
+		for j < hi {
+			r, size := utf8.DecodeRuneInString(text[j:hi])
+			if unicode.IsSpace(r) {
+				break
+			}
+			j += size
+		}
+		t.encodeFastMetaspace(s, m, text, i, i, j, word, fixed)
+		i = j
+	}
+	return true
+}
+
+// encodeFastMetaspace cuts the Metaspace pieces of text[lo:hi], which
+// normalization left unchanged, and encodes them; a is where the string
+// Metaspace sees starts in the original (for prepend_scheme first).
+func (t *Tokenizer) encodeFastMetaspace(s *scratch, m metaspace, text string, a, lo, hi int, word *int, fixed bool) {
 	// The first piece: a space or ▁ in the text starts it; otherwise the
 	// prepend scheme decides whether a ▁ (standing for the first
 	// character) goes before it.
@@ -91,7 +140,7 @@ func (t *Tokenizer) encodeFast(s *scratch, text string, a, b int, word *int, fix
 			*word++
 		}
 		if end >= hi {
-			return true
+			return
 		}
 		markStart, hasMark = end, true
 		if text[end] == ' ' {

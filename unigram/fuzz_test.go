@@ -1,6 +1,7 @@
 package unigram
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -126,28 +127,34 @@ func FuzzEncode(f *testing.F) {
 
 // TestFastPathMatchesGeneral compares the fast path with the general one
 // (normalized strings with HF's alignments) on random inputs and the
-// golden texts.
+// golden texts, for Metaspace alone and after WhitespaceSplit.
 func TestFastPathMatchesGeneral(t *testing.T) {
-	fast := xlmr(t)
-	general, err := Load(xlmrJSON)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !fast.fast {
-		t.Fatal("xlmr-unigram does not take the fast path")
-	}
-	general.fast = false
+	ws := patchedTokenizerJSON(t, xlmrJSON, t.TempDir(), "ws", map[string]json.RawMessage{
+		"pre_tokenizer": json.RawMessage(`{"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"},
+			{"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": true}]}`),
+	})
 	texts := randomTexts(3000)
 	for _, tc := range loadGolden(t).Texts {
 		texts = append(texts, tc.Text)
 	}
-	for _, text := range texts {
-		if a, b := fast.Encode(text), general.Encode(text); !reflect.DeepEqual(a, b) {
-			t.Fatalf("%+q: fast path %v\ngeneral %v", text, a, b)
+	for _, path := range []string{xlmrJSON, ws} {
+		fast, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
 		}
-		ws := strings.Fields(text)
-		if a, b := fast.EncodeWords(ws), general.EncodeWords(ws); !reflect.DeepEqual(a, b) {
-			t.Fatalf("%+q: fast path %v\ngeneral %v", ws, a, b)
+		general, _ := Load(path)
+		if !fast.fast {
+			t.Fatalf("%s does not take the fast path", path)
+		}
+		general.fast = false
+		for _, text := range texts {
+			if a, b := fast.Encode(text), general.Encode(text); !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s: %+q: fast path %v\ngeneral %v", path, text, a, b)
+			}
+			words := strings.Fields(text)
+			if a, b := fast.EncodeWords(words), general.EncodeWords(words); !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s: %+q: fast path %v\ngeneral %v", path, words, a, b)
+			}
 		}
 	}
 }

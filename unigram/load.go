@@ -242,6 +242,7 @@ func parseTokenizerJSON(path string, data []byte, special hfjson.SpecialTokens) 
 	}
 	t.cache = wordcache.New[[]token](cacheSize)
 	t.fast = t.canFast()
+	_, t.wsSplit = t.pre.(preSequence)
 	return t, nil
 }
 

@@ -44,8 +44,9 @@ type Tokenizer struct {
 	addedNorm *addedtokens.Matcher // matched in normalized text, by normalized content
 	addedID   map[string]int32
 
-	// fast: the pipeline is one the fast path covers (see encodeFast).
-	fast bool
+	// fast: the pipeline is one the fast path covers (see encodeFast);
+	// wsSplit: WhitespaceSplit comes before its Metaspace.
+	fast, wsSplit bool
 
 	// RobertaProcessing's offset trimming (a TemplateProcessing trims
 	// nothing).

@@ -115,7 +115,7 @@ var byteChars = func() [256]rune {
 	return t
 }()
 
-// byteString is the byte-level character of byte b, as a string.
+// byteStrings holds the byte-level character of every byte, as a string.
 var byteStrings = func() [256]string {
 	var t [256]string
 	for b := range t {

@@ -134,8 +134,12 @@ func TestConfigAndOverrides(t *testing.T) {
 	}
 	saved, _ := os.ReadFile(filepath.Join(out, "tokenizer.json"))
 	var tj struct {
-		PreTokenizer  struct{ AddPrefixSpace bool `json:"add_prefix_space"` } `json:"pre_tokenizer"`
-		PostProcessor struct{ AddPrefixSpace bool `json:"add_prefix_space"` } `json:"post_processor"`
+		PreTokenizer struct {
+			AddPrefixSpace bool `json:"add_prefix_space"`
+		} `json:"pre_tokenizer"`
+		PostProcessor struct {
+			AddPrefixSpace bool `json:"add_prefix_space"`
+		} `json:"post_processor"`
 	}
 	if err := json.Unmarshal(saved, &tj); err != nil || tj.PreTokenizer.AddPrefixSpace || tj.PostProcessor.AddPrefixSpace {
 		t.Errorf("saved tokenizer.json: %v %+v", err, tj)

@@ -22,28 +22,19 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/nerkit/nerkit/internal/tokens"
 	"golang.org/x/text/unicode/norm"
 )
 
-// Encoding is the result of encoding one sequence.
-type Encoding struct {
-	IDs    []int32
-	Tokens []string
-	// Offsets are byte ranges [start, end) into the original text (for
-	// EncodeWords: into the word the token came from); [0, 0] on [CLS]/[SEP].
-	Offsets [][2]int
-	// WordIDs give each token's word: the pre-token index for Encode (the
-	// index into PreTokenize's result), the input word index for
-	// EncodeWords; -1 on [CLS] and [SEP].
-	WordIDs []int
-}
+// Encoding is the result of encoding one sequence: ids, tokens, byte
+// offsets into the original text (for EncodeWords: into each word; [0, 0]
+// on [CLS]/[SEP]) and word ids (-1 on [CLS] and [SEP]). It is the type
+// every nerkit tokenizer returns.
+type Encoding = tokens.Encoding
 
 // Span is a word of the original text: bytes [Start, End), and Text, the
 // original text of that range.
-type Span struct {
-	Start, End int
-	Text       string
-}
+type Span = tokens.Span
 
 // Options configure a tokenizer built from a bare vocab.txt (LoadVocab).
 // They mirror HF's BertNormalizer and WordPiece settings.
@@ -170,6 +161,10 @@ func (t *Tokenizer) ID(token string) (int32, bool) {
 	}
 	return 0, false
 }
+
+// Words returns the tokenizer as a tokens.WordEncoder: WordPiece encodes
+// pre-split words as transformers does, whatever its settings.
+func (t *Tokenizer) Words() (tokens.WordEncoder, error) { return t, nil }
 
 // Lowercase reports whether the normaliser lowercases.
 func (t *Tokenizer) Lowercase() bool { return t.lowercase }

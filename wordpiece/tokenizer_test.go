@@ -9,7 +9,7 @@ import (
 func TestPreTokenize(t *testing.T) {
 	cased, _ := mbert(t)
 	got := cased.PreTokenize("Hello,  wörld!\t北京 [SEP]x")
-	want := []Span{{0, 5, "Hello"}, {5, 6, ","}, {8, 14, "wörld"}, {14, 15, "!"}, {16, 19, "北"}, {19, 22, "京"}, {23, 28, "[SEP]"}, {28, 29, "x"}}
+	want := []Span{{Start: 0, End: 5, Text: "Hello"}, {Start: 5, End: 6, Text: ","}, {Start: 8, End: 14, Text: "wörld"}, {Start: 14, End: 15, Text: "!"}, {Start: 16, End: 19, Text: "北"}, {Start: 19, End: 22, Text: "京"}, {Start: 23, End: 28, Text: "[SEP]"}, {Start: 28, End: 29, Text: "x"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("PreTokenize = %v\nwant %v", got, want)
 	}

@@ -1,13 +1,19 @@
 // Times Hugging Face tokenizers (Rust core, npm binding) on the workload of
-// wordpiece's BenchmarkEncodeWordsFactRuEval: every sentence of a CoNLL file
-// encoded as pre-split words with [CLS]/[SEP], single-threaded.
-// usage: RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false node bench.js <tokenizer.json> <conll file> [seconds]
+// tokbench (main.go) and the tokenizer packages' BenchmarkEncodeWordsFactRuEval:
+// every sentence of a CoNLL file encoded as pre-split words with the special
+// tokens, and as raw text, single-threaded. --add-prefix-space sets
+// add_prefix_space on the ByteLevel pre-tokenizer and the post-processor (what
+// RobertaTokenizerFast(add_prefix_space=True) does, as pre-split words need).
+// usage: RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false node bench.js [--add-prefix-space] <tokenizer.json> <conll file> [seconds]
 // Prints one line per mode: "hf <mode> tokens=<n> cpu_s=.. wall_s=.. tokens_per_cpu_s=.. tokens_per_wall_s=..".
 process.env.RAYON_NUM_THREADS = process.env.RAYON_NUM_THREADS || '1';
 process.env.TOKENIZERS_PARALLELISM = process.env.TOKENIZERS_PARALLELISM || 'false';
 const fs = require('fs');
 const tk = require('tokenizers');
-const [tokJson, conll, secondsArg] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const addPrefixSpace = argv[0] === '--add-prefix-space';
+if (addPrefixSpace) argv.shift();
+const [tokJson, conll, secondsArg] = argv;
 const minSeconds = Number(secondsArg || 3);
 
 function readSentences(path) {
@@ -46,7 +52,13 @@ async function run(name, pass) {
 }
 
 async function main() {
-  const tok = tk.Tokenizer.fromFile(tokJson);
+  let tok = tk.Tokenizer.fromFile(tokJson);
+  if (addPrefixSpace) {
+    const j = JSON.parse(fs.readFileSync(tokJson, 'utf8'));
+    const set = (c) => { if (c && 'add_prefix_space' in c) c.add_prefix_space = true; if (c && c.processors) c.processors.forEach(set); if (c && c.pretokenizers) c.pretokenizers.forEach(set); };
+    set(j.pre_tokenizer); set(j.post_processor);
+    tok = tk.Tokenizer.fromString(JSON.stringify(j));
+  }
   const sents = readSentences(conll);
   const noSpecial = { addSpecialTokens: false };
   // is_split_into_words: every word encoded on its own; one call per sentence

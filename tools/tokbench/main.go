@@ -1,23 +1,24 @@
-// Command tokbench times nerkit's wordpiece tokenizer on the same workload
-// as bench.js times Hugging Face tokenizers: every sentence of a CoNLL file
-// encoded as pre-split words with [CLS]/[SEP], and as raw text, one sentence
-// per call. run.sh runs both and prints the ratios; run it with
-// GOMAXPROCS=1 for a single-threaded figure.
+// Command tokbench times one of nerkit's tokenizers (WordPiece, byte-level
+// BPE or Unigram, as tokenizer.Load picks it) on the same workload as
+// bench.js times Hugging Face tokenizers: every sentence of a CoNLL file
+// encoded as pre-split words with the special tokens, and as raw text, one
+// sentence per call. run.sh runs both for each family and prints the
+// ratios; run it with GOMAXPROCS=1 for a single-threaded figure.
 //
-// usage: go run ./tools/tokbench <tokenizer.json> <conll file> [seconds]
+// usage: go run ./tools/tokbench [-add-prefix-space] <tokenizer.json or model dir> <conll file> [seconds]
 package main
 
 import (
+	"flag"
 	"fmt"
 	"log"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/nerkit/nerkit/conll"
-	"github.com/nerkit/nerkit/wordpiece"
+	"github.com/nerkit/nerkit/tokenizer"
 )
 
 // readSentences reads the words of a CoNLL file with the project's reader
@@ -63,29 +64,40 @@ func run(name string, minSeconds float64, pass func() int) {
 }
 
 func main() {
-	if len(os.Args) < 3 {
-		log.Fatal("usage: tokbench <tokenizer.json> <conll file> [seconds]")
+	prefix := flag.Bool("add-prefix-space", false, "set add_prefix_space (byte-level BPE), as pre-split words need")
+	flag.Parse()
+	args := flag.Args()
+	if len(args) < 2 {
+		log.Fatal("usage: tokbench [-add-prefix-space] <tokenizer.json or model dir> <conll file> [seconds]")
 	}
 	minSeconds := 3.0
-	if len(os.Args) > 3 {
-		v, err := strconv.ParseFloat(os.Args[3], 64)
+	if len(args) > 2 {
+		v, err := strconv.ParseFloat(args[2], 64)
 		if err != nil {
 			log.Fatal(err)
 		}
 		minSeconds = v
 	}
-	tok, err := wordpiece.Load(os.Args[1])
+	var opts tokenizer.Options
+	if *prefix {
+		opts.AddPrefixSpace = prefix
+	}
+	tok, err := tokenizer.LoadOptions(args[0], opts)
 	if err != nil {
 		log.Fatal(err)
 	}
-	sents, err := readSentences(os.Args[2])
+	words, err := tok.Words()
+	if err != nil {
+		log.Fatal(err)
+	}
+	sents, err := readSentences(args[1])
 	if err != nil {
 		log.Fatal(err)
 	}
 	run("words_per_sentence", minSeconds, func() int {
 		n := 0
 		for _, s := range sents {
-			n += len(tok.EncodeWords(s).IDs)
+			n += len(words.EncodeWords(s).IDs)
 		}
 		return n
 	})

@@ -38,7 +38,7 @@ type attentionTask struct {
 	scale                     float32
 }
 
-func (t *attentionTask) run(lo, hi int) {
+func (t *attentionTask) Run(lo, hi int) {
 	T, h, d := t.seqLen, t.h, t.headDim
 	ld := 3 * h
 	for bh := lo; bh < hi; bh++ {
@@ -104,7 +104,7 @@ type attentionBackwardTask struct {
 	scale                     float32
 }
 
-func (t *attentionBackwardTask) run(lo, hi int) {
+func (t *attentionBackwardTask) Run(lo, hi int) {
 	T, h, d := t.seqLen, t.h, t.headDim
 	ld := 3 * h
 	for bh := lo; bh < hi; bh++ {

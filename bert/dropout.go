@@ -64,6 +64,6 @@ type dropoutTask struct {
 	d        dropout
 }
 
-func (t *dropoutTask) run(lo, hi int) {
+func (t *dropoutTask) Run(lo, hi int) {
 	t.d.applyRun(t.dst[lo:hi], t.src[lo:hi], lo)
 }

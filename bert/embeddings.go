@@ -21,7 +21,7 @@ type embeddingsTask struct {
 	eps            float64
 }
 
-func (t *embeddingsTask) run(lo, hi int) {
+func (t *embeddingsTask) Run(lo, hi int) {
 	h := t.h
 	for r := lo; r < hi; r++ {
 		w := t.word[int(t.ids[r])*h:][:h]
@@ -53,7 +53,7 @@ type embeddingsGradTask struct {
 	padID              int32
 }
 
-func (t *embeddingsGradTask) run(lo, hi int) {
+func (t *embeddingsGradTask) Run(lo, hi int) {
 	h := t.h
 	for r := 0; r < t.rows; r++ {
 		d := t.dx[r*h+lo : r*h+hi]

@@ -27,8 +27,8 @@
 // runs them layer by layer (Model.Forward, Model.Backward, Model.Step);
 // params.go has the parameter table, arena.go the activation buffers,
 // load.go checkpoint loading, state.go optimiser state for resuming,
-// dropout.go the counter-based dropout, mathf.go float32 exp/tanh, and
-// parallel.go the allocation-free worker pool. The hot element-wise loops
+// dropout.go the counter-based dropout and mathf.go float32 exp/tanh; the
+// work is spread with package parallel's allocation-free pool. The hot element-wise loops
 // (erf GELU and its derivative, softmax's exp, dropout masks, the AdamW
 // update) are package vecmath's vectorised kernels, whose lanes all do the
 // same operations, so no result depends on how work is split.
@@ -43,8 +43,7 @@
 // allocates nothing. Work is split into the same chunks for the same thread
 // count, every reduction runs in a fixed order, and dropout masks come from a
 // counter-based RNG: the same seed and thread count give the same bits
-// (Model.SetThreads sets the element-wise/attention threads,
-// kernels.SetThreads the GEMM's).
+// (parallel.SetThreads sets the count for the GEMM and everything else).
 //
 // A Model is not safe for concurrent use; InferenceCopy gives each serving
 // goroutine its own activations over shared weights.

@@ -91,7 +91,7 @@ type biasActTask struct {
 	n       int // columns
 }
 
-func (t *biasActTask) run(lo, hi int) {
+func (t *biasActTask) Run(lo, hi int) {
 	n := t.n
 	bias := t.bias[:n]
 	for r := lo; r < hi; r++ {
@@ -113,7 +113,7 @@ type actBackwardTask struct {
 	n      int
 }
 
-func (t *actBackwardTask) run(lo, hi int) {
+func (t *actBackwardTask) Run(lo, hi int) {
 	d := t.d[lo*t.n : hi*t.n]
 	pre := t.pre[lo*t.n : hi*t.n]
 	t.act.gradRow(d, pre)

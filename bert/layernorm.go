@@ -49,7 +49,7 @@ type residualLayerNormTask struct {
 	eps                   float64
 }
 
-func (t *residualLayerNormTask) run(lo, hi int) {
+func (t *residualLayerNormTask) Run(lo, hi int) {
 	h := t.h
 	for r := lo; r < hi; r++ {
 		x := t.x[r*h : (r+1)*h]
@@ -87,7 +87,7 @@ type layerNormBackwardTask struct {
 	h                        int
 }
 
-func (t *layerNormBackwardTask) run(lo, hi int) {
+func (t *layerNormBackwardTask) Run(lo, hi int) {
 	h := t.h
 	gamma := t.gamma[:h]
 	for r := lo; r < hi; r++ {
@@ -125,7 +125,7 @@ type layerNormParamGradTask struct {
 	rows, h           int
 }
 
-func (t *layerNormParamGradTask) run(lo, hi int) {
+func (t *layerNormParamGradTask) Run(lo, hi int) {
 	h := t.h
 	for c0 := lo; c0 < hi; c0 += colBlock {
 		c1 := min(c0+colBlock, hi)
@@ -154,7 +154,7 @@ type columnSumTask struct {
 	rows, n int
 }
 
-func (t *columnSumTask) run(lo, hi int) {
+func (t *columnSumTask) Run(lo, hi int) {
 	n := t.n
 	for c0 := lo; c0 < hi; c0 += colBlock {
 		c1 := min(c0+colBlock, hi)

@@ -24,7 +24,7 @@ type crossEntropyTask struct {
 	c             int
 }
 
-func (t *crossEntropyTask) run(lo, hi int) {
+func (t *crossEntropyTask) Run(lo, hi int) {
 	c := t.c
 	for r := lo; r < hi; r++ {
 		t.rowLoss[r] = 0
@@ -60,7 +60,7 @@ type crossEntropyBackwardTask struct {
 	c              int
 }
 
-func (t *crossEntropyBackwardTask) run(lo, hi int) {
+func (t *crossEntropyBackwardTask) Run(lo, hi int) {
 	c := t.c
 	for r := lo; r < hi; r++ {
 		d := t.dLogits[r*c : (r+1)*c]

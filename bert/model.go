@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 
 	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/kernels"
 	"github.com/nerkit/nerkit/optim"
+	"github.com/nerkit/nerkit/parallel"
 )
 
 var _ Engine = (*Model)(nil)
@@ -32,9 +32,8 @@ type Model struct {
 	seed  int64
 	calls uint64 // training forwards so far: part of the dropout key
 
-	pool *pool
-	a    arena
-	t    tasks
+	a arena
+	t tasks
 
 	// the last Forward
 	batchSize, seqLen int
@@ -54,8 +53,9 @@ type Model struct {
 	inferenceOnly bool // a view from InferenceCopy
 }
 
-// tasks are the work items dispatched to the pool, kept in the Model so that
-// dispatching allocates nothing.
+// tasks are the work items handed to parallel.For, kept in the Model so that
+// dispatching allocates nothing (a closure handed to another goroutine would
+// escape to the heap).
 type tasks struct {
 	emb     embeddingsTask
 	embGrad embeddingsGradTask
@@ -127,8 +127,6 @@ func newModel(cfg *checkpoint.Config, numLabels int, seed int64) (*Model, error)
 	m.w = viewWeights(m.params, m.infos, m.layers)
 	m.g = viewWeights(m.grads, m.infos, m.layers)
 	m.touchedMark = make([]bool, c.VocabSize)
-	m.pool = newPool(0)
-	runtime.AddCleanup(m, func(p *pool) { p.close() }, m.pool)
 	return m, nil
 }
 
@@ -182,7 +180,7 @@ func hasSuffix(s, suffix string) bool {
 }
 
 // InferenceCopy returns a model that shares m's parameters (read-only) but
-// has its own activations and threads, so several goroutines can run
+// has its own activations, so several goroutines can run
 // inference concurrently, one copy each. It cannot train; parameter updates
 // on m are seen by the copy, so do not run both at once (take copies after
 // training: deferred decay applied by later Steps is not seen).
@@ -193,9 +191,8 @@ func (m *Model) InferenceCopy() *Model {
 		h: m.h, heads: m.heads, headDim: m.headDim, inter: m.inter, layers: m.layers,
 		act: m.act, eps: m.eps, scale: m.scale,
 		infos: m.infos, params: m.params, w: m.w,
-		seed: m.seed, pool: newPool(0), inferenceOnly: true,
+		seed: m.seed, inferenceOnly: true,
 	}
-	runtime.AddCleanup(c, func(p *pool) { p.close() }, c.pool)
 	return c
 }
 
@@ -228,11 +225,10 @@ func (m *Model) flushDecay() {
 // Grads returns the flat gradient vector, aligned with Params.
 func (m *Model) Grads() []float32 { return m.grads }
 
-// SetThreads sets how many goroutines the element-wise and attention work
-// uses (≤ 0: GOMAXPROCS). Results are bit-identical for equal counts.
-func (m *Model) SetThreads(n int) {
-	m.pool.resize(n)
-}
+// SetThreads forwards to parallel.SetThreads: the thread count is one
+// process-wide setting, shared by every model, the GEMM and the optimizer.
+// It remains only for callers not yet moved to package parallel.
+func (m *Model) SetThreads(n int) { parallel.SetThreads(n) }
 
 // Tensors returns views of the parameters under their HF names; they change
 // with the next Step.
@@ -355,7 +351,7 @@ func (m *Model) Forward(b *dataset.Batch, train bool) (float32, error) {
 		mean: a.embMean, rstd: a.embRstd, drop: m.dropout(m.hiddenDrop, siteEmbeddings()),
 		seqLen: b.Len, h: H, eps: m.eps,
 	}
-	m.pool.run(N, &m.t.emb)
+	parallel.For(N, &m.t.emb)
 
 	for l := 0; l < m.layers; l++ {
 		m.layerForward(l)
@@ -367,16 +363,16 @@ func (m *Model) Forward(b *dataset.Batch, train bool) (float32, error) {
 	if d := m.dropout(m.clsDrop, m.siteClassifier()); d.active() {
 		clsIn = a.clsIn
 		m.t.drop = dropoutTask{src: x, dst: clsIn, d: d}
-		m.pool.run(N*H, &m.t.drop)
+		parallel.For(N*H, &m.t.drop)
 	}
 	kernels.Sgemm(false, true, N, C, H, 1, clsIn, H, m.w.classifierW, H, 0, a.logits, C)
 	m.t.biasAct = biasActTask{y: a.logits, bias: m.w.classifierB, n: C}
-	m.pool.run(N, &m.t.biasAct)
+	parallel.For(N, &m.t.biasAct)
 
 	m.loss = 0
 	if b.Labels != nil && m.labelled > 0 {
 		m.t.ce = crossEntropyTask{logits: a.logits, probs: a.probs, labels: a.labels, rowLoss: a.rowLoss, c: C}
-		m.pool.run(N, &m.t.ce)
+		parallel.For(N, &m.t.ce)
 		var s float64
 		for _, v := range a.rowLoss[:N] {
 			s += v
@@ -398,13 +394,13 @@ func (m *Model) layerForward(l int) {
 	// BertSelfAttention
 	kernels.Sgemm(false, true, N, 3*H, H, 1, x, H, w.qkvW, H, 0, la.qkv, 3*H)
 	m.t.biasAct = biasActTask{y: la.qkv, bias: w.qkvB, n: 3 * H}
-	m.pool.run(N, &m.t.biasAct)
+	parallel.For(N, &m.t.biasAct)
 	m.t.attn = attentionTask{
 		// in training the backward scratch dProbs is free during forward
 		qkv: la.qkv, maskAdd: a.maskAdd, probs: la.probs, dropped: a.dProbs, ctx: la.ctx,
 		drop: m.dropout(m.attnDrop, siteAttnProbs(l)), seqLen: T, h: H, heads: m.heads, headDim: m.headDim, scale: m.scale,
 	}
-	m.pool.run(B*m.heads, &m.t.attn)
+	parallel.For(B*m.heads, &m.t.attn)
 
 	// BertSelfOutput
 	kernels.Sgemm(false, true, N, H, H, 1, la.ctx, H, w.attnOutW, H, 0, a.dense, H)
@@ -413,12 +409,12 @@ func (m *Model) layerForward(l int) {
 		x: la.attnX, y: la.attnOut, gamma: w.attnLNGamma, beta: w.attnLNBeta,
 		mean: la.attnMean, rstd: la.attnRstd, h: H, eps: m.eps,
 	}
-	m.pool.run(N, &m.t.resLN)
+	parallel.For(N, &m.t.resLN)
 
 	// BertIntermediate
 	kernels.Sgemm(false, true, N, I, H, 1, la.attnOut, H, w.interW, H, 0, la.interPre, I)
 	m.t.biasAct = biasActTask{y: la.interPre, bias: w.interB, out: la.interAct, act: m.act, n: I}
-	m.pool.run(N, &m.t.biasAct)
+	parallel.For(N, &m.t.biasAct)
 
 	// BertOutput
 	kernels.Sgemm(false, true, N, H, I, 1, la.interAct, I, w.outW, I, 0, a.dense, H)
@@ -427,7 +423,7 @@ func (m *Model) layerForward(l int) {
 		x: la.outX, y: a.hiddenState(l + 1), gamma: w.outLNGamma, beta: w.outLNBeta,
 		mean: la.outMean, rstd: la.outRstd, h: H, eps: m.eps,
 	}
-	m.pool.run(N, &m.t.resLN)
+	parallel.For(N, &m.t.resLN)
 }
 
 // Logits implements Engine.
@@ -452,7 +448,7 @@ func (m *Model) Backward(lossTokens int) error {
 
 	// loss and classifier
 	m.t.ceB = crossEntropyBackwardTask{probs: a.probs, dLogits: a.dLogits, labels: a.labels, scale: float32(1 / float64(lossTokens)), c: C}
-	m.pool.run(N, &m.t.ceB)
+	parallel.For(N, &m.t.ceB)
 	clsIn := a.hiddenState(m.layers)
 	clsDrop := m.dropout(m.clsDrop, m.siteClassifier())
 	if clsDrop.active() {
@@ -464,7 +460,7 @@ func (m *Model) Backward(lossTokens int) error {
 	kernels.Sgemm(false, false, N, H, C, 1, a.dLogits, C, m.w.classifierW, H, 0, dx, H)
 	if clsDrop.active() {
 		m.t.drop = dropoutTask{src: dx, dst: dx, d: clsDrop}
-		m.pool.run(N*H, &m.t.drop)
+		parallel.For(N*H, &m.t.drop)
 	}
 
 	for l := m.layers - 1; l >= 0; l-- {
@@ -474,14 +470,14 @@ func (m *Model) Backward(lossTokens int) error {
 	// embeddings: dropout, LayerNorm, then scatter into the tables
 	if d := m.dropout(m.hiddenDrop, siteEmbeddings()); d.active() {
 		m.t.drop = dropoutTask{src: dx, dst: dx, d: d}
-		m.pool.run(N*H, &m.t.drop)
+		parallel.For(N*H, &m.t.drop)
 	}
 	m.layerNormBackward(dx, a.embX, a.embMean, a.embRstd, m.w.embLNGamma, m.g.embLNGamma, m.g.embLNBeta, a.dY)
 	m.t.embGrad = embeddingsGradTask{
 		ids: a.ids, types: a.types, dx: a.dY, dWord: m.g.wordEmb, dPos: m.g.posEmb, dType: m.g.typeEmb,
 		rows: N, seqLen: m.seqLen, h: H, padID: int32(m.cfg.PadTokenID),
 	}
-	m.pool.run(H, &m.t.embGrad)
+	parallel.For(H, &m.t.embGrad)
 	for _, id := range a.ids[:N] {
 		if !m.touchedMark[id] {
 			m.touchedMark[id] = true
@@ -509,7 +505,7 @@ func (m *Model) layerBackward(l int) {
 
 	// BertIntermediate: activation, dense; the residual adds into dY
 	m.t.actB = actBackwardTask{d: a.dInter, pre: la.interPre, act: m.act, n: I}
-	m.pool.run(N, &m.t.actB)
+	parallel.For(N, &m.t.actB)
 	kernels.Sgemm(true, false, I, H, N, 1, a.dInter, I, la.attnOut, H, 1, g.interW, H)
 	m.colSum(a.dInter, g.interB, N, I)
 	kernels.Sgemm(false, false, N, H, I, 1, a.dInter, I, w.interW, H, 1, dY, H)
@@ -526,7 +522,7 @@ func (m *Model) layerBackward(l int) {
 		qkv: la.qkv, probs: la.probs, dCtx: a.dCtx, dProbs: a.dProbs, dqkv: a.dQKV,
 		drop: m.dropout(m.attnDrop, siteAttnProbs(l)), seqLen: T, h: H, heads: m.heads, headDim: m.headDim, scale: m.scale,
 	}
-	m.pool.run(B*m.heads, &m.t.attnB)
+	parallel.For(B*m.heads, &m.t.attnB)
 	x := a.hiddenState(l)
 	kernels.Sgemm(true, false, 3*H, H, N, 1, a.dQKV, 3*H, x, H, 1, g.qkvW, H)
 	m.colSum(a.dQKV, g.qkvB, N, 3*H)
@@ -537,9 +533,9 @@ func (m *Model) layerBackward(l int) {
 func (m *Model) layerNormBackward(dy, x, mean, rstd, gamma, dGamma, dBeta, dx []float32) {
 	N := m.batchSize * m.seqLen
 	m.t.lnP = layerNormParamGradTask{dy: dy, x: x, mean: mean, rstd: rstd, dGamma: dGamma, dBeta: dBeta, rows: N, h: m.h}
-	m.pool.run(m.h, &m.t.lnP)
+	parallel.For(m.h, &m.t.lnP)
 	m.t.lnB = layerNormBackwardTask{dy: dy, x: x, gamma: gamma, mean: mean, rstd: rstd, dx: dx, h: m.h}
-	m.pool.run(N, &m.t.lnB)
+	parallel.For(N, &m.t.lnB)
 }
 
 // dropoutBackward returns the gradient below a hidden dropout: d itself when
@@ -551,13 +547,13 @@ func (m *Model) dropoutBackward(d []float32, site int) []float32 {
 	}
 	n := m.batchSize * m.seqLen * m.h
 	m.t.drop = dropoutTask{src: d, dst: m.a.dZ, d: drop}
-	m.pool.run(n, &m.t.drop)
+	parallel.For(n, &m.t.drop)
 	return m.a.dZ
 }
 
 func (m *Model) colSum(dy, db []float32, rows, n int) {
 	m.t.colSum = columnSumTask{dy: dy, db: db, rows: rows, n: n}
-	m.pool.run(n, &m.t.colSum)
+	parallel.For(n, &m.t.colSum)
 }
 
 // ZeroGrad implements Engine. Of the word-embedding table it clears only the

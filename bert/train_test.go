@@ -9,6 +9,7 @@ import (
 	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/optim"
+	"github.com/nerkit/nerkit/parallel"
 )
 
 func relErr32(got, want []float32) float64 {
@@ -188,12 +189,13 @@ func TestGradientFiniteDifferences(t *testing.T) {
 // parameters after three training steps with dropout. The engine's own work
 // split does not change the bits either (the GEMM promises the same).
 func TestDeterminism(t *testing.T) {
+	defer parallel.SetThreads(parallel.Threads())
 	runSteps := func(threads int) []float32 {
 		m, err := New(dropoutConfig(t), 9, 42)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.SetThreads(threads)
+		parallel.SetThreads(threads)
 		for s := 0; s < 3; s++ {
 			m.ZeroGrad()
 			if _, err := m.Forward(run20Batch(t, s), true); err != nil {

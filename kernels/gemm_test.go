@@ -5,8 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"sync/atomic"
 	"testing"
+
+	"github.com/nerkit/nerkit/parallel"
 )
 
 // operand is a rows×cols matrix stored with stride ld ≥ cols; the padding
@@ -256,7 +257,7 @@ func TestSgemmPanicsOnShortSlice(t *testing.T) {
 // Each C element has one fixed summation order, so results must be
 // bit-identical whatever the thread count.
 func TestSgemmDeterministicAcrossThreads(t *testing.T) {
-	defer SetThreads(Threads())
+	defer parallel.SetThreads(parallel.Threads())
 	rng := rand.New(rand.NewPCG(7, 7))
 	for _, s := range [][3]int{{300, 200, 700}, {1000, 9, 300}, {40, 800, 300}} {
 		m, n, k := s[0], s[1], s[2]
@@ -264,7 +265,7 @@ func TestSgemmDeterministicAcrossThreads(t *testing.T) {
 		b := newOperand(rng, k, n, 0)
 		var first []float32
 		for _, th := range []int{1, 2, 3, 4, 7} {
-			SetThreads(th)
+			parallel.SetThreads(th)
 			for range 2 {
 				c := make([]float32, m*n)
 				Sgemm(false, false, m, n, k, 1, a.data, k, b.data, n, 0, c, n)
@@ -290,47 +291,12 @@ func assertBitIdentical(t *testing.T, got, want []float32, what string) {
 	}
 }
 
-func TestParallelForCoversRangeOnce(t *testing.T) {
-	defer SetThreads(Threads())
-	for _, th := range []int{1, 2, 5} {
-		SetThreads(th)
-		for _, n := range []int{0, 1, 3, 100} {
-			hits := make([]atomic.Int32, n)
-			ParallelFor(n, func(lo, hi int) {
-				// Nested calls must neither deadlock nor miss work.
-				ParallelFor(hi-lo, func(l2, h2 int) {
-					for i := lo + l2; i < lo+h2; i++ {
-						hits[i].Add(1)
-					}
-				})
-			})
-			for i := range hits {
-				if hits[i].Load() != 1 {
-					t.Fatalf("threads=%d n=%d: index %d visited %d times", th, n, i, hits[i].Load())
-				}
-			}
-		}
-	}
-}
-
-func TestSetThreads(t *testing.T) {
-	defer SetThreads(Threads())
-	SetThreads(3)
-	if Threads() != 3 {
-		t.Fatalf("Threads() = %d after SetThreads(3)", Threads())
-	}
-	SetThreads(0)
-	if Threads() != runtime.GOMAXPROCS(0) {
-		t.Fatalf("SetThreads(0) gave %d, want GOMAXPROCS", Threads())
-	}
-}
-
 func TestSgemmDoesNotAllocate(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under the race detector")
 	}
-	defer SetThreads(Threads())
-	SetThreads(2)
+	defer parallel.SetThreads(parallel.Threads())
+	parallel.SetThreads(2)
 	for _, s := range [][3]int{{64, 64, 64}, {256, 256, 256}} {
 		m, n, k := s[0], s[1], s[2]
 		a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)

@@ -54,8 +54,8 @@ func BenchmarkSgemmSmall(b *testing.B) {
 		for range b.N {
 			parallel.For(heads, parallel.Func(func(lo, hi int) {
 				for h := lo; h < hi; h++ {
-					SgemmSerial(false, true, t, t, d, 0.125, q[h*t*d:], d, k[h*t*d:], d, 0, p[h*t*t:], t)
-					SgemmSerial(false, false, t, d, t, 1, p[h*t*t:], t, v[h*t*d:], d, 0, o[h*t*d:], d)
+					SgemmSerial(NoTrans, Trans, t, t, d, 0.125, q[h*t*d:], d, k[h*t*d:], d, 0, p[h*t*t:], t)
+					SgemmSerial(NoTrans, NoTrans, t, d, t, 1, p[h*t*t:], t, v[h*t*d:], d, 0, o[h*t*d:], d)
 				}
 			}))
 		}
@@ -91,9 +91,9 @@ func benchGemm(b *testing.B, threads int, ta, tb bool, m, n, k int, beta float32
 	b.ResetTimer()
 	for range b.N {
 		if threads == 0 {
-			SgemmSerial(ta, tb, m, n, k, 1, a, lda, bm, ldb, beta, c, n)
+			SgemmSerial(Transpose(ta), Transpose(tb), m, n, k, 1, a, lda, bm, ldb, beta, c, n)
 		} else {
-			Sgemm(ta, tb, m, n, k, 1, a, lda, bm, ldb, beta, c, n)
+			Sgemm(Transpose(ta), Transpose(tb), m, n, k, 1, a, lda, bm, ldb, beta, c, n)
 		}
 	}
 	reportRate(b, cores, 2*float64(m)*float64(n)*float64(k))

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nerkit/nerkit/checkpoint"
@@ -73,7 +74,7 @@ func TestGradientAccumulation(t *testing.T) {
 	}
 	// Only the order of float32 sums differs.
 	for _, p := range whole.infos {
-		if hasSuffix(p.Name, "key.bias") {
+		if strings.HasSuffix(p.Name, "key.bias") {
 			continue // ≈ 0, see TestGoldenStep
 		}
 		if e := relErr32(acc.grads[p.Offset:p.Offset+p.Size], whole.grads[p.Offset:p.Offset+p.Size]); e > 1e-5 {

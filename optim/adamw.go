@@ -1,4 +1,4 @@
-// Package optim holds the optimiser of nerkit's training loop, written to
+// Package optim holds the optimizer of nerkit's training loop, written to
 // reproduce PyTorch and Hugging Face Trainer exactly: torch.optim.AdamW
 // (decoupled weight decay, bias correction, the single-tensor update in
 // float32), torch.nn.utils.clip_grad_norm_, and the learning-rate schedules
@@ -75,7 +75,7 @@ func HFDecays(name string) bool {
 // (before a forward reads the rows of a batch), MarkRows (before its first
 // full update) and Flush (before anyone reads or writes the whole vector).
 // Until then the clean rows of params lag behind; the model behind the
-// optimiser must call those three at those moments. The log is flushed when
+// optimizer must call those three at those moments. The log is flushed when
 // it reaches maxPending steps, which bounds its size and the catch-up work.
 type AdamW struct {
 	cfg   AdamWConfig
@@ -115,7 +115,7 @@ type segment struct {
 	decay, sparse bool
 }
 
-// NewAdamW returns an optimiser for a parameter vector of size elements.
+// NewAdamW returns an optimizer for a parameter vector of size elements.
 // Elements outside every span are never updated.
 func NewAdamW(cfg AdamWConfig, size int, spans []Span) (*AdamW, error) {
 	for _, s := range spans {

@@ -11,7 +11,33 @@ import (
 //	y = (x − mean(x)) / sqrt(var(x) + eps) · γ + β,   var biased (÷H).
 //
 // Mean and variance are two-pass with float64 accumulators; mean and
-// rstd = 1/sqrt(var+eps) are kept per row for the backward pass.
+// rstd = 1/sqrt(var+eps) are kept per row for the backward pass:
+//
+//	x̂ = (x − mean)·rstd,  g = dy·γ
+//	dx = rstd · (g − mean(g) − x̂ · mean(g·x̂))
+//	dγ += Σ_rows dy·x̂,    dβ += Σ_rows dy
+
+// residualLayerNorm sets y = LayerNorm(Dropout(dense + bias) + residual),
+// the tail of BertSelfOutput and BertOutput, keeping the LayerNorm's input
+// and statistics in saved. site keys the dropout.
+func (m *Model) residualLayerNorm(y, dense, bias, residual []float32, site int, saved layerNormActs, p layerNormParams) {
+	m.tasks.residualLayerNorm = residualLayerNormTask{
+		dense: dense, bias: bias, residual: residual, drop: m.dropout(m.hiddenDropout, site),
+		x: saved.x, y: y, gamma: p.gamma, beta: p.beta,
+		mean: saved.mean, rstd: saved.rstd, h: m.h, eps: m.eps,
+	}
+	parallel.For(m.rows(), &m.tasks.residualLayerNorm)
+}
+
+// layerNormBackward sets dx from dy = ∂loss/∂LayerNorm(x) and adds dγ, dβ
+// to g.
+func (m *Model) layerNormBackward(dx, dy []float32, saved layerNormActs, w, g layerNormParams) {
+	n := m.rows()
+	m.tasks.layerNormParamGrad = layerNormParamGradTask{dy: dy, x: saved.x, mean: saved.mean, rstd: saved.rstd, dGamma: g.gamma, dBeta: g.beta, rows: n, h: m.h}
+	parallel.For(m.h, &m.tasks.layerNormParamGrad)
+	m.tasks.layerNormBackward = layerNormBackwardTask{dy: dy, x: saved.x, gamma: w.gamma, mean: saved.mean, rstd: saved.rstd, dx: dx, h: m.h}
+	parallel.For(n, &m.tasks.layerNormBackward)
+}
 
 // layerNormRow normalises one row x into y and returns its mean and rstd.
 func layerNormRow(x, y, gamma, beta []float32, eps float64) (mean, rstd float32) {
@@ -77,28 +103,6 @@ func (t *residualLayerNormTask) Run(lo, hi int) {
 		}
 		t.mean[r], t.rstd[r] = layerNormRow(x, t.y[r*h:(r+1)*h], t.gamma, t.beta, t.eps)
 	}
-}
-
-// residualLayerNorm sets y = LayerNorm(Dropout(dense + bias) + residual),
-// the tail of BertSelfOutput and BertOutput, keeping the LayerNorm's input
-// and statistics in saved. site keys the dropout.
-func (m *Model) residualLayerNorm(y, dense, bias, residual []float32, site int, saved layerNormActs, p layerNormParams) {
-	m.tasks.residualLayerNorm = residualLayerNormTask{
-		dense: dense, bias: bias, residual: residual, drop: m.dropout(m.hiddenDropout, site),
-		x: saved.x, y: y, gamma: p.gamma, beta: p.beta,
-		mean: saved.mean, rstd: saved.rstd, h: m.h, eps: m.eps,
-	}
-	parallel.For(m.rows(), &m.tasks.residualLayerNorm)
-}
-
-// layerNormBackward sets dx from dy = ∂loss/∂LayerNorm(x) and adds dγ, dβ
-// to g.
-func (m *Model) layerNormBackward(dx, dy []float32, saved layerNormActs, w, g layerNormParams) {
-	n := m.rows()
-	m.tasks.layerNormParamGrad = layerNormParamGradTask{dy: dy, x: saved.x, mean: saved.mean, rstd: saved.rstd, dGamma: g.gamma, dBeta: g.beta, rows: n, h: m.h}
-	parallel.For(m.h, &m.tasks.layerNormParamGrad)
-	m.tasks.layerNormBackward = layerNormBackwardTask{dy: dy, x: saved.x, gamma: w.gamma, mean: saved.mean, rstd: saved.rstd, dx: dx, h: m.h}
-	parallel.For(n, &m.tasks.layerNormBackward)
 }
 
 // layerNormBackwardTask computes, per row, the input gradient of LayerNorm

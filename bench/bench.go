@@ -186,7 +186,7 @@ func GEMM(m, n, k int, transA, transB bool, threads, warmup, steps int) Result {
 		ldb = k
 	}
 	med, lo, hi, _ := timeSteps(warmup, steps, func() error {
-		kernels.Sgemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, n)
+		kernels.Sgemm(kernels.Transpose(transA), kernels.Transpose(transB), m, n, k, 1, a, lda, b, ldb, 0, c, n)
 		return nil
 	})
 	g := 2 * float64(m) * float64(n) * float64(k) / med / 1e9

@@ -8,9 +8,9 @@ import (
 )
 
 // TestSteadyStateAllocations: once the arena fits the batch size and the
-// optimiser exists, a training step (forward, backward, clipping, AdamW) and
+// optimizer exists, a training step (forward, backward, clipping, AdamW) and
 // an inference forward allocate nothing. (optim's TestStepAllocations covers
-// the optimiser's parallel passes, which this tiny model is too small for.)
+// the optimizer's parallel passes, which this tiny model is too small for.)
 func TestSteadyStateAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")

@@ -16,18 +16,18 @@ type arena struct {
 	ids, types, labels []int32
 	maskAdd            []float32 // 0 or maskedScore per position
 
-	embX, embMean, embRstd []float32
-	hidden                 [][]float32 // hidden_states, N×H each
-	layerBufs              []layerActs
-	dense                  []float32 // N×H: dense output before bias (scratch)
+	embeddingNorm layerNormActs // embeddings.LayerNorm input and stats
+	hidden        [][]float32   // hidden_states, N×H each
+	layerBufs     []layerActs
+	dense         []float32 // N×H: dense output before bias (scratch)
 
-	clsIn         []float32 // N×H: classifier input after dropout (training)
+	classifierIn  []float32 // N×H: classifier input after dropout (training)
 	logits, probs []float32 // N×C
 	rowLoss       []float64 // N
 
 	// backward
 	dX, dY, dZ []float32 // N×H
-	dCtx       []float32 // N×H
+	dContext   []float32 // N×H
 	dQKV       []float32 // N×3H
 	dInter     []float32 // N×I
 	dProbs     []float32 // B×heads×T²
@@ -36,13 +36,19 @@ type arena struct {
 
 // layerActs are what one BertLayer keeps for its backward pass.
 type layerActs struct {
-	qkv                       []float32 // N×3H: Q | K | V
-	probs                     []float32 // B×heads×T²: softmax (Dropout(P) is recomputed)
-	ctx                       []float32 // N×H: attention context
-	attnX, attnMean, attnRstd []float32 // attention.output.LayerNorm input and stats
-	attnOut                   []float32 // N×H: attention.output.LayerNorm output
-	interPre, interAct        []float32 // N×I: before and after the activation
-	outX, outMean, outRstd    []float32 // output.LayerNorm input and stats
+	qkv                []float32     // N×3H: Q | K | V
+	probs              []float32     // B×heads×T²: softmax (Dropout(P) is recomputed)
+	context            []float32     // N×H: attention context
+	attentionNorm      layerNormActs // attention.output.LayerNorm input and stats
+	attentionOut       []float32     // N×H: attention.output.LayerNorm output
+	interPre, interAct []float32     // N×I: before and after the activation
+	outputNorm         layerNormActs // output.LayerNorm input and stats
+}
+
+// layerNormActs are what a LayerNorm keeps for its backward pass: its input
+// x (N×H) and each row's mean and rstd = 1/sqrt(var+eps).
+type layerNormActs struct {
+	x, mean, rstd []float32
 }
 
 func (a *arena) layer(l int) *layerActs      { return &a.layerBufs[l%len(a.layerBufs)] }
@@ -63,7 +69,8 @@ func (a *arena) alloc(m *Model, rows, attn int, train bool) {
 	*a = arena{rows: rows, attn: attn, train: train}
 	a.ids, a.types, a.labels = make([]int32, rows), make([]int32, rows), make([]int32, rows)
 	a.maskAdd = f(rows)
-	a.embX, a.embMean, a.embRstd = f(rows*H), f(rows), f(rows)
+	norm := func() layerNormActs { return layerNormActs{x: f(rows * H), mean: f(rows), rstd: f(rows)} }
+	a.embeddingNorm = norm()
 	nLayers, nHidden := 1, 2
 	if train {
 		nLayers, nHidden = m.layers, m.layers+1
@@ -77,20 +84,20 @@ func (a *arena) alloc(m *Model, rows, attn int, train bool) {
 		la := &a.layerBufs[i]
 		la.qkv = f(rows * 3 * H)
 		la.probs = f(attn)
-		la.ctx = f(rows * H)
-		la.attnX, la.attnMean, la.attnRstd = f(rows*H), f(rows), f(rows)
-		la.attnOut = f(rows * H)
+		la.context = f(rows * H)
+		la.attentionNorm = norm()
+		la.attentionOut = f(rows * H)
 		la.interPre, la.interAct = f(rows*I), f(rows*I)
-		la.outX, la.outMean, la.outRstd = f(rows*H), f(rows), f(rows)
+		la.outputNorm = norm()
 	}
 	a.dense = f(rows * H)
-	if train && m.clsDrop > 0 {
-		a.clsIn = f(rows * H)
+	if train && m.classifierDropout > 0 {
+		a.classifierIn = f(rows * H)
 	}
 	a.logits, a.probs = f(rows*C), f(rows*C)
 	a.rowLoss = make([]float64, rows)
 	if train {
-		a.dX, a.dY, a.dZ, a.dCtx = f(rows*H), f(rows*H), f(rows*H), f(rows*H)
+		a.dX, a.dY, a.dZ, a.dContext = f(rows*H), f(rows*H), f(rows*H), f(rows*H)
 		a.dQKV = f(rows * 3 * H)
 		a.dInter = f(rows * I)
 		a.dProbs = f(attn)

@@ -4,18 +4,62 @@ import (
 	"math"
 
 	"github.com/nerkit/nerkit/kernels"
+	"github.com/nerkit/nerkit/parallel"
 	"github.com/nerkit/nerkit/vecmath"
 )
 
-// BertSelfAttention, eager implementation, one (batch row, head) at a time:
+// BertAttention of one layer. BertSelfAttention, eager implementation, one
+// (batch row, head) at a time:
 //
 //	Q, K, V = X·Wqᵀ+bq, X·Wkᵀ+bk, X·Wvᵀ+bv        (one GEMM over [Wq;Wk;Wv])
 //	S = (Q·Kᵀ)·d^-½ + mask     mask = 0 for real keys, finfo(float32).min for padding
 //	P = softmax(S)               (row max subtracted)
 //	context = Dropout(P)·V       heads concatenated back to [T, H]
 //
-// BertSelfOutput (dense, dropout, residual, LayerNorm) is in model.go with
-// the fused residualLayerNormTask.
+// then BertSelfOutput:
+//
+//	out = LayerNorm(Dropout(context·Woᵀ + bo) + X)
+
+// attentionForward runs BertAttention of layer l on hidden_states[l].
+func (m *Model) attentionForward(l int) {
+	a, w := &m.a, &m.w.layers[l]
+	la := a.layer(l)
+	x := a.hiddenState(l)
+
+	// BertSelfAttention
+	m.linear(la.qkv, x, w.qkv)
+	m.tasks.attention = attentionTask{
+		// in training the backward scratch dProbs is free during forward
+		qkv: la.qkv, maskAdd: a.maskAdd, probs: la.probs, dropped: a.dProbs, ctx: la.context,
+		drop: m.dropout(m.attentionDropout, siteAttnProbs(l)), seqLen: m.seqLen, h: m.h, heads: m.heads, headDim: m.headDim, scale: m.scale,
+	}
+	parallel.For(m.batchSize*m.heads, &m.tasks.attention)
+
+	// BertSelfOutput
+	m.matmul(a.dense, la.context, w.attentionDense)
+	m.residualLayerNorm(la.attentionOut, a.dense, w.attentionDense.bias, x, siteAttnOutput(l), la.attentionNorm, w.attentionNorm)
+}
+
+// attentionBackward takes dY = ∂loss/∂(layer l's attention output) and
+// leaves ∂loss/∂hidden_states[l] in dX, adding the parameter gradients.
+func (m *Model) attentionBackward(l int) {
+	a, w, g := &m.a, &m.w.layers[l], &m.g.layers[l]
+	la := a.layer(l)
+
+	// BertSelfOutput: LayerNorm, dropout, dense; dX is also the residual's
+	// gradient
+	m.layerNormBackward(a.dX, a.dY, la.attentionNorm, w.attentionNorm, g.attentionNorm)
+	dDense := m.dropoutBackward(a.dX, siteAttnOutput(l))
+	m.linearBackward(a.dContext, dDense, la.context, w.attentionDense, g.attentionDense)
+
+	// BertSelfAttention
+	m.tasks.attentionBackward = attentionBackwardTask{
+		qkv: la.qkv, probs: la.probs, dCtx: a.dContext, dProbs: a.dProbs, dqkv: a.dQKV,
+		drop: m.dropout(m.attentionDropout, siteAttnProbs(l)), seqLen: m.seqLen, h: m.h, heads: m.heads, headDim: m.headDim, scale: m.scale,
+	}
+	parallel.For(m.batchSize*m.heads, &m.tasks.attentionBackward)
+	m.linearBackwardAdd(a.dX, a.dQKV, a.hiddenState(l), w.qkv, g.qkv)
+}
 
 // maskedScore is what HF adds to the scores of padding keys:
 // torch.finfo(torch.float32).min.
@@ -38,7 +82,7 @@ type attentionTask struct {
 	scale                     float32
 }
 
-func (t *attentionTask) run(lo, hi int) {
+func (t *attentionTask) Run(lo, hi int) {
 	T, h, d := t.seqLen, t.h, t.headDim
 	ld := 3 * h
 	for bh := lo; bh < hi; bh++ {
@@ -48,7 +92,7 @@ func (t *attentionTask) run(lo, hi int) {
 		k := t.qkv[base+h+head*d:]
 		v := t.qkv[base+2*h+head*d:]
 		p := t.probs[bh*T*T : (bh+1)*T*T]
-		sgemmSerial(false, true, T, T, d, t.scale, q, ld, k, ld, 0, p, T)
+		sgemmSerial(kernels.NoTrans, kernels.Trans, T, T, d, t.scale, q, ld, k, ld, 0, p, T)
 		mask := t.maskAdd[b*T : (b+1)*T]
 		for i := 0; i < T; i++ {
 			row := p[i*T : (i+1)*T]
@@ -62,7 +106,7 @@ func (t *attentionTask) run(lo, hi int) {
 			pv = t.dropped[bh*T*T : (bh+1)*T*T]
 			t.drop.applyRun(pv, p, bh*T*T)
 		}
-		sgemmSerial(false, false, T, d, T, 1, pv, T, v, ld, 0, t.ctx[b*T*h+head*d:], h)
+		sgemmSerial(kernels.NoTrans, kernels.NoTrans, T, d, T, 1, pv, T, v, ld, 0, t.ctx[b*T*h+head*d:], h)
 	}
 }
 
@@ -104,7 +148,7 @@ type attentionBackwardTask struct {
 	scale                     float32
 }
 
-func (t *attentionBackwardTask) run(lo, hi int) {
+func (t *attentionBackwardTask) Run(lo, hi int) {
 	T, h, d := t.seqLen, t.h, t.headDim
 	ld := 3 * h
 	for bh := lo; bh < hi; bh++ {
@@ -124,8 +168,8 @@ func (t *attentionBackwardTask) run(lo, hi int) {
 			pv = dp
 			t.drop.applyRun(pv, p, bh*T*T)
 		}
-		sgemmSerial(true, false, T, d, T, 1, pv, T, dc, h, 0, dv, ld)
-		sgemmSerial(false, true, T, T, d, 1, dc, h, v, ld, 0, dp, T)
+		sgemmSerial(kernels.Trans, kernels.NoTrans, T, d, T, 1, pv, T, dc, h, 0, dv, ld)
+		sgemmSerial(kernels.NoTrans, kernels.Trans, T, T, d, 1, dc, h, v, ld, 0, dp, T)
 		for i := 0; i < T; i++ {
 			dRow := dp[i*T : (i+1)*T]
 			pRow := p[i*T : (i+1)*T]
@@ -141,7 +185,7 @@ func (t *attentionBackwardTask) run(lo, hi int) {
 				dRow[j] = pRow[j] * (g - sum)
 			}
 		}
-		sgemmSerial(false, false, T, d, T, t.scale, dp, T, k, ld, 0, dq, ld)
-		sgemmSerial(true, false, T, d, T, t.scale, dp, T, q, ld, 0, dk, ld)
+		sgemmSerial(kernels.NoTrans, kernels.NoTrans, T, d, T, t.scale, dp, T, k, ld, 0, dq, ld)
+		sgemmSerial(kernels.Trans, kernels.NoTrans, T, d, T, t.scale, dp, T, q, ld, 0, dk, ld)
 	}
 }

@@ -47,7 +47,7 @@ func randomBatch(size, length, vocab, labels int, seed uint64) *dataset.Batch {
 	return b
 }
 
-// BenchmarkTrainStepBase: one optimiser step (zero grad, forward, backward,
+// BenchmarkTrainStepBase: one optimizer step (zero grad, forward, backward,
 // clip, AdamW) of a bert-base-sized model on a 16×64 batch.
 func BenchmarkTrainStepBase(b *testing.B) {
 	if testing.Short() {
@@ -68,7 +68,7 @@ func BenchmarkTrainStepBase(b *testing.B) {
 		}
 		m.Step(5e-5, 1)
 	}
-	step() // size the arena and the optimiser state
+	step() // size the arena and the optimizer state
 	b.ResetTimer()
 	cpu := cpuTime()
 	for i := 0; i < b.N; i++ {
@@ -109,14 +109,14 @@ func reportCPU(b *testing.B, start time.Duration) {
 
 // smallConfig is the product's scratch:small demo model: 4 layers, 256
 // wide, with mBERT's full 119,547-token vocabulary (so the word-embedding
-// table, 30.6 M of its 34 M parameters, dominates the optimiser's work).
+// table, 30.6 M of its 34 M parameters, dominates the optimizer's work).
 func smallConfig() *checkpoint.Config {
 	c := baseConfig()
 	c.VocabSize, c.HiddenSize, c.NumHiddenLayers, c.NumAttentionHeads, c.IntermediateSize = 119547, 256, 4, 4, 1024
 	return c
 }
 
-// BenchmarkTrainStepSmall: one optimiser step of scratch:small on a 16×48
+// BenchmarkTrainStepSmall: one optimizer step of scratch:small on a 16×48
 // batch, weight decay 0.01 as nerkit bench uses.
 func BenchmarkTrainStepSmall(b *testing.B) {
 	m, err := New(smallConfig(), 9, 1)

@@ -1,6 +1,9 @@
 package bert
 
-import "github.com/nerkit/nerkit/vecmath"
+import (
+	"github.com/nerkit/nerkit/parallel"
+	"github.com/nerkit/nerkit/vecmath"
+)
 
 // dropout is inverted dropout as torch.nn.Dropout in training: keep each
 // element with probability 1−p and scale kept ones by 1/(1−p).
@@ -64,6 +67,40 @@ type dropoutTask struct {
 	d        dropout
 }
 
-func (t *dropoutTask) run(lo, hi int) {
+func (t *dropoutTask) Run(lo, hi int) {
 	t.d.applyRun(t.dst[lo:hi], t.src[lo:hi], lo)
+}
+
+// dropout sites: one key per place a dropout is applied.
+func siteEmbeddings() int            { return 0 }
+func siteAttnProbs(l int) int        { return 1 + 3*l }
+func siteAttnOutput(l int) int       { return 2 + 3*l }
+func siteFFNOutput(l int) int        { return 3 + 3*l }
+func (m *Model) siteClassifier() int { return 1 + 3*m.layers }
+
+// dropout returns the dropout with probability p at site for the current
+// forward pass: the identity outside training.
+func (m *Model) dropout(p float64, site int) dropout {
+	if !m.train {
+		return dropout{}
+	}
+	return newDropout(p, m.seed, m.calls, site)
+}
+
+// dropoutBackward returns the gradient below a hidden dropout: d itself when
+// the dropout is off, else a masked copy in the arena's scratch.
+func (m *Model) dropoutBackward(d []float32, site int) []float32 {
+	drop := m.dropout(m.hiddenDropout, site)
+	if !drop.active() {
+		return d
+	}
+	m.applyDropout(m.a.dZ, d, drop)
+	return m.a.dZ
+}
+
+// applyDropout sets dst = d(src) over the batch's N×H elements (dst may be
+// src).
+func (m *Model) applyDropout(dst, src []float32, d dropout) {
+	m.tasks.dropout = dropoutTask{src: src, dst: dst, d: d}
+	parallel.For(m.rows()*m.h, &m.tasks.dropout)
 }

@@ -1,12 +1,43 @@
 package bert
 
+import "github.com/nerkit/nerkit/parallel"
+
 // BertEmbeddings (absolute positions):
 //
 //	x = word_embeddings[input_ids] + token_type_embeddings[token_type_ids]
 //	x += position_embeddings[0..T-1]
 //	hidden_states[0] = Dropout(LayerNorm(x))
 //
-// Sums are done in HF's order (word + type, then + position).
+// Sums are done in HF's order (word + type, then + position). The backward
+// pass runs dropout and LayerNorm backwards, then scatter-adds the gradient
+// into the table rows the batch used.
+
+// embeddingsForward computes hidden_states[0] from the batch's ids.
+func (m *Model) embeddingsForward() {
+	a := &m.a
+	m.tasks.embeddings = embeddingsTask{
+		ids: a.ids, types: a.types, word: m.w.wordEmb, pos: m.w.posEmb, typ: m.w.typeEmb,
+		x: a.embeddingNorm.x, out: a.hidden[0], gamma: m.w.embeddingNorm.gamma, beta: m.w.embeddingNorm.beta,
+		mean: a.embeddingNorm.mean, rstd: a.embeddingNorm.rstd, drop: m.dropout(m.hiddenDropout, siteEmbeddings()),
+		seqLen: m.seqLen, h: m.h, eps: m.eps,
+	}
+	parallel.For(m.rows(), &m.tasks.embeddings)
+}
+
+// embeddingsBackward takes dX = ∂loss/∂hidden_states[0] (and overwrites it)
+// and adds the gradients of the three tables.
+func (m *Model) embeddingsBackward() {
+	a := &m.a
+	if d := m.dropout(m.hiddenDropout, siteEmbeddings()); d.active() {
+		m.applyDropout(a.dX, a.dX, d)
+	}
+	m.layerNormBackward(a.dY, a.dX, a.embeddingNorm, m.w.embeddingNorm, m.g.embeddingNorm)
+	m.tasks.embeddingsGrad = embeddingsGradTask{
+		ids: a.ids, types: a.types, dx: a.dY, dWord: m.g.wordEmb, dPos: m.g.posEmb, dType: m.g.typeEmb,
+		rows: m.rows(), seqLen: m.seqLen, h: m.h, padID: int32(m.cfg.PadTokenID),
+	}
+	parallel.For(m.h, &m.tasks.embeddingsGrad)
+}
 
 // embeddingsTask runs the forward pass for rows [lo, hi) of the batch.
 type embeddingsTask struct {
@@ -21,7 +52,7 @@ type embeddingsTask struct {
 	eps            float64
 }
 
-func (t *embeddingsTask) run(lo, hi int) {
+func (t *embeddingsTask) Run(lo, hi int) {
 	h := t.h
 	for r := lo; r < hi; r++ {
 		w := t.word[int(t.ids[r])*h:][:h]
@@ -53,7 +84,7 @@ type embeddingsGradTask struct {
 	padID              int32
 }
 
-func (t *embeddingsGradTask) run(lo, hi int) {
+func (t *embeddingsGradTask) Run(lo, hi int) {
 	h := t.h
 	for r := 0; r < t.rows; r++ {
 		d := t.dx[r*h+lo : r*h+hi]

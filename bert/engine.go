@@ -8,9 +8,9 @@
 //
 // The rest of nerkit talks to a model through Engine: a dataset.Batch goes
 // in, the loss and logits come out, Backward accumulates gradients and Step
-// applies the optimiser. A GPU implementation can sit beside Model by
+// applies the optimizer. A GPU implementation can sit beside Model by
 // implementing the same interface; nothing outside this package sees
-// activations, the parameter layout or the optimiser state's memory.
+// activations, the parameter layout or the optimizer state's memory.
 //
 // A training step with gradient accumulation over micro-batches b1..bk:
 //
@@ -23,15 +23,20 @@
 //
 // One file per layer kind, forward and backward side by side, named as in
 // HF's modeling_bert.py: embeddings.go, attention.go, feedforward.go
-// (intermediate + output), layernorm.go, classifier.go, loss.go. model.go
-// runs them layer by layer (Model.Forward, Model.Backward, Model.Step);
-// params.go has the parameter table, arena.go the activation buffers,
-// load.go checkpoint loading, state.go optimiser state for resuming,
-// dropout.go the counter-based dropout, mathf.go float32 exp/tanh, and
-// parallel.go the allocation-free worker pool. The hot element-wise loops
-// (erf GELU and its derivative, softmax's exp, dropout masks, the AdamW
-// update) are package vecmath's vectorised kernels, whose lanes all do the
-// same operations, so no result depends on how work is split.
+// (intermediate + output), layernorm.go, classifier.go, loss.go; each opens
+// with its math, then the Model methods that run it, then the tasks that
+// do the work over rows or heads. linear.go is the linear layer every one
+// of them uses (y = x·Wᵀ + b and its backward, as llm.c's matmul), and
+// dropout.go the counter-based dropout. forward.go and backward.go run the
+// stages in order (Model.Forward, Model.Backward); optimizer.go is the glue
+// to optim.AdamW (Model.Step, ZeroGrad) and state.go its state for resuming;
+// model.go builds a Model, params.go lays out its parameters, arena.go its
+// activation buffers, load.go loads checkpoints, mathf.go has float32
+// exp/tanh. The work is spread by package parallel's allocation-free pool.
+// The hot element-wise loops (erf GELU and its derivative, softmax's exp,
+// dropout masks, the AdamW update) are package vecmath's vectorised
+// kernels, whose lanes all do the same operations, so no result depends on
+// how work is split.
 //
 // In the spirit of llm.c, parameters and gradients each live in one flat
 // []float32 with a table from HF tensor names to offsets (Layout), so AdamW
@@ -43,8 +48,7 @@
 // allocates nothing. Work is split into the same chunks for the same thread
 // count, every reduction runs in a fixed order, and dropout masks come from a
 // counter-based RNG: the same seed and thread count give the same bits
-// (Model.SetThreads sets the element-wise/attention threads,
-// kernels.SetThreads the GEMM's).
+// (parallel.SetThreads sets the count for the GEMM and everything else).
 //
 // A Model is not safe for concurrent use; InferenceCopy gives each serving
 // goroutine its own activations over shared weights.
@@ -95,7 +99,7 @@ type Engine interface {
 	Tensors() map[string]checkpoint.Tensor
 
 	// TrainState and SetTrainState save and restore what else a resumed
-	// run needs (optimiser moments and step, dropout stream position).
+	// run needs (optimizer moments and step, dropout stream position).
 	TrainState() TrainState
 	SetTrainState(TrainState) error
 }

@@ -3,6 +3,7 @@ package bert
 import (
 	"fmt"
 
+	"github.com/nerkit/nerkit/parallel"
 	"github.com/nerkit/nerkit/vecmath"
 )
 
@@ -12,6 +13,38 @@ import (
 //	out = LayerNorm(Dropout(a·Woᵀ + bo) + X)  (fused in residualLayerNormTask)
 //
 // The bias add and the activation are one pass over the GEMM result.
+
+// feedForward runs BertIntermediate and BertOutput of layer l on its
+// attention output, giving hidden_states[l+1].
+func (m *Model) feedForward(l int) {
+	a, w := &m.a, &m.w.layers[l]
+	la := a.layer(l)
+
+	// BertIntermediate
+	m.linearAct(la.interPre, la.interAct, la.attentionOut, w.intermediate, m.act)
+
+	// BertOutput
+	m.matmul(a.dense, la.interAct, w.output)
+	m.residualLayerNorm(a.hiddenState(l+1), a.dense, w.output.bias, la.attentionOut, siteFFNOutput(l), la.outputNorm, w.outputNorm)
+}
+
+// feedForwardBackward takes dX = ∂loss/∂hidden_states[l+1] and leaves
+// ∂loss/∂(layer l's attention output) in dY, adding the parameter gradients.
+func (m *Model) feedForwardBackward(l int) {
+	a, w, g := &m.a, &m.w.layers[l], &m.g.layers[l]
+	la := a.layer(l)
+
+	// BertOutput: LayerNorm, dropout, dense; dY is also the residual's
+	// gradient
+	m.layerNormBackward(a.dY, a.dX, la.outputNorm, w.outputNorm, g.outputNorm)
+	dDense := m.dropoutBackward(a.dY, siteFFNOutput(l))
+	m.linearBackward(a.dInter, dDense, la.interAct, w.output, g.output)
+
+	// BertIntermediate: activation, dense
+	m.tasks.actBackward = actBackwardTask{d: a.dInter, pre: la.interPre, act: m.act, n: m.inter}
+	parallel.For(m.rows(), &m.tasks.actBackward)
+	m.linearBackwardAdd(a.dY, a.dInter, la.attentionOut, w.intermediate, g.intermediate)
+}
 
 // activation is config.hidden_act.
 type activation int
@@ -91,7 +124,7 @@ type biasActTask struct {
 	n       int // columns
 }
 
-func (t *biasActTask) run(lo, hi int) {
+func (t *biasActTask) Run(lo, hi int) {
 	n := t.n
 	bias := t.bias[:n]
 	for r := lo; r < hi; r++ {
@@ -113,7 +146,7 @@ type actBackwardTask struct {
 	n      int
 }
 
-func (t *actBackwardTask) run(lo, hi int) {
+func (t *actBackwardTask) Run(lo, hi int) {
 	d := t.d[lo*t.n : hi*t.n]
 	pre := t.pre[lo*t.n : hi*t.n]
 	t.act.gradRow(d, pre)

@@ -1,13 +1,43 @@
 package bert
 
-import "math"
+import (
+	"math"
+
+	"github.com/nerkit/nerkit/parallel"
+)
 
 // LayerNorm over the hidden dimension, as torch.nn.LayerNorm:
 //
 //	y = (x − mean(x)) / sqrt(var(x) + eps) · γ + β,   var biased (÷H).
 //
 // Mean and variance are two-pass with float64 accumulators; mean and
-// rstd = 1/sqrt(var+eps) are kept per row for the backward pass.
+// rstd = 1/sqrt(var+eps) are kept per row for the backward pass:
+//
+//	x̂ = (x − mean)·rstd,  g = dy·γ
+//	dx = rstd · (g − mean(g) − x̂ · mean(g·x̂))
+//	dγ += Σ_rows dy·x̂,    dβ += Σ_rows dy
+
+// residualLayerNorm sets y = LayerNorm(Dropout(dense + bias) + residual),
+// the tail of BertSelfOutput and BertOutput, keeping the LayerNorm's input
+// and statistics in saved. site keys the dropout.
+func (m *Model) residualLayerNorm(y, dense, bias, residual []float32, site int, saved layerNormActs, p layerNormParams) {
+	m.tasks.residualLayerNorm = residualLayerNormTask{
+		dense: dense, bias: bias, residual: residual, drop: m.dropout(m.hiddenDropout, site),
+		x: saved.x, y: y, gamma: p.gamma, beta: p.beta,
+		mean: saved.mean, rstd: saved.rstd, h: m.h, eps: m.eps,
+	}
+	parallel.For(m.rows(), &m.tasks.residualLayerNorm)
+}
+
+// layerNormBackward sets dx from dy = ∂loss/∂LayerNorm(x) and adds dγ, dβ
+// to g.
+func (m *Model) layerNormBackward(dx, dy []float32, saved layerNormActs, w, g layerNormParams) {
+	n := m.rows()
+	m.tasks.layerNormParamGrad = layerNormParamGradTask{dy: dy, x: saved.x, mean: saved.mean, rstd: saved.rstd, dGamma: g.gamma, dBeta: g.beta, rows: n, h: m.h}
+	parallel.For(m.h, &m.tasks.layerNormParamGrad)
+	m.tasks.layerNormBackward = layerNormBackwardTask{dy: dy, x: saved.x, gamma: w.gamma, mean: saved.mean, rstd: saved.rstd, dx: dx, h: m.h}
+	parallel.For(n, &m.tasks.layerNormBackward)
+}
 
 // layerNormRow normalises one row x into y and returns its mean and rstd.
 func layerNormRow(x, y, gamma, beta []float32, eps float64) (mean, rstd float32) {
@@ -49,7 +79,7 @@ type residualLayerNormTask struct {
 	eps                   float64
 }
 
-func (t *residualLayerNormTask) run(lo, hi int) {
+func (t *residualLayerNormTask) Run(lo, hi int) {
 	h := t.h
 	for r := lo; r < hi; r++ {
 		x := t.x[r*h : (r+1)*h]
@@ -87,7 +117,7 @@ type layerNormBackwardTask struct {
 	h                        int
 }
 
-func (t *layerNormBackwardTask) run(lo, hi int) {
+func (t *layerNormBackwardTask) Run(lo, hi int) {
 	h := t.h
 	gamma := t.gamma[:h]
 	for r := lo; r < hi; r++ {
@@ -125,7 +155,7 @@ type layerNormParamGradTask struct {
 	rows, h           int
 }
 
-func (t *layerNormParamGradTask) run(lo, hi int) {
+func (t *layerNormParamGradTask) Run(lo, hi int) {
 	h := t.h
 	for c0 := lo; c0 < hi; c0 += colBlock {
 		c1 := min(c0+colBlock, hi)
@@ -142,30 +172,6 @@ func (t *layerNormParamGradTask) run(lo, hi int) {
 		for i := range c1 - c0 {
 			t.dGamma[c0+i] += float32(sg[i])
 			t.dBeta[c0+i] += float32(sb[i])
-		}
-	}
-}
-
-// columnSumTask accumulates the bias gradient db += Σ_rows dy, split over
-// columns for a fixed summation order.
-type columnSumTask struct {
-	dy      []float32
-	db      []float32
-	rows, n int
-}
-
-func (t *columnSumTask) run(lo, hi int) {
-	n := t.n
-	for c0 := lo; c0 < hi; c0 += colBlock {
-		c1 := min(c0+colBlock, hi)
-		var s [colBlock]float64
-		for r := 0; r < t.rows; r++ {
-			for i, d := range t.dy[r*n+c0 : r*n+c1] {
-				s[i] += float64(d)
-			}
-		}
-		for i := range c1 - c0 {
-			t.db[c0+i] += float32(s[i])
 		}
 	}
 }

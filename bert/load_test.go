@@ -129,7 +129,7 @@ func TestFromTensorsNames(t *testing.T) {
 			t.Errorf("%s not loaded", p.Name)
 		}
 	}
-	w, bias := m.w.classifierW, m.w.classifierB
+	w, bias := m.w.classifier.weight, m.w.classifier.bias
 	if len(w) != 5*32 || norm(bias) != 0 {
 		t.Errorf("new head: %d weights, bias norm %v", len(w), norm(bias))
 	}
@@ -176,13 +176,13 @@ func TestNewInit(t *testing.T) {
 	for _, p := range m.infos {
 		x := m.params[p.Offset : p.Offset+p.Size]
 		switch {
-		case hasSuffix(p.Name, "LayerNorm.weight"):
+		case strings.HasSuffix(p.Name, "LayerNorm.weight"):
 			for _, v := range x {
 				if v != 1 {
 					t.Fatalf("%s not ones", p.Name)
 				}
 			}
-		case hasSuffix(p.Name, "bias"):
+		case strings.HasSuffix(p.Name, "bias"):
 			if norm(x) != 0 {
 				t.Fatalf("%s not zero", p.Name)
 			}

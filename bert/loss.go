@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/nerkit/nerkit/dataset"
+	"github.com/nerkit/nerkit/parallel"
 )
 
 // Token-level cross-entropy, as torch.nn.CrossEntropyLoss(ignore_index=-100)
@@ -15,6 +16,27 @@ import (
 // onehot(label_t))·scale on labelled rows and 0 elsewhere, with scale = 1/n
 // for the plain mean (see Model.Backward for accumulation).
 
+// crossEntropyForward returns the mean loss over the batch's labelled
+// tokens, keeping the softmax for the backward pass.
+func (m *Model) crossEntropyForward() float32 {
+	a, n := &m.a, m.rows()
+	m.tasks.crossEntropy = crossEntropyTask{logits: a.logits, probs: a.probs, labels: a.labels, rowLoss: a.rowLoss, c: m.numLabels}
+	parallel.For(n, &m.tasks.crossEntropy)
+	var s float64
+	for _, v := range a.rowLoss[:n] {
+		s += v
+	}
+	return float32(s / float64(m.labelled))
+}
+
+// crossEntropyBackward sets dLogits for the loss summed over the tokens and
+// divided by lossTokens.
+func (m *Model) crossEntropyBackward(lossTokens int) {
+	a := &m.a
+	m.tasks.crossEntropyBackward = crossEntropyBackwardTask{probs: a.probs, dLogits: a.dLogits, labels: a.labels, scale: float32(1 / float64(lossTokens)), c: m.numLabels}
+	parallel.For(m.rows(), &m.tasks.crossEntropyBackward)
+}
+
 // crossEntropyTask computes, per row, the softmax (kept for backward) and the
 // row's loss term (0 on ignored rows).
 type crossEntropyTask struct {
@@ -24,7 +46,7 @@ type crossEntropyTask struct {
 	c             int
 }
 
-func (t *crossEntropyTask) run(lo, hi int) {
+func (t *crossEntropyTask) Run(lo, hi int) {
 	c := t.c
 	for r := lo; r < hi; r++ {
 		t.rowLoss[r] = 0
@@ -60,7 +82,7 @@ type crossEntropyBackwardTask struct {
 	c              int
 }
 
-func (t *crossEntropyBackwardTask) run(lo, hi int) {
+func (t *crossEntropyBackwardTask) Run(lo, hi int) {
 	c := t.c
 	for r := lo; r < hi; r++ {
 		d := t.dLogits[r*c : (r+1)*c]

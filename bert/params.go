@@ -17,24 +17,28 @@ type ParamInfo struct {
 
 // weights are views into one flat vector, by layer. The same struct is built
 // over the parameters and over the gradients, so forward and backward code
-// read as mirror images (w.query… / g.query…).
+// read as mirror images (w.qkv… / g.qkv…).
 type weights struct {
-	wordEmb, posEmb, typeEmb []float32 // [vocab,H], [maxPos,H], [types,H]
-	embLNGamma, embLNBeta    []float32 // [H]
+	wordEmb, posEmb, typeEmb []float32       // [vocab,H], [maxPos,H], [types,H]
+	embeddingNorm            layerNormParams // embeddings.LayerNorm
 	layers                   []layerWeights
-	classifierW              []float32 // [numLabels,H]
-	classifierB              []float32 // [numLabels]
+	classifier               linearParams // [numLabels,H], [numLabels]
 }
 
 type layerWeights struct {
 	// query, key and value weights lie back to back, so together they are one
 	// [3H,H] matrix and the projection is a single GEMM; same for the biases.
-	qkvW, qkvB              []float32 // [3H,H], [3H]
-	attnOutW, attnOutB      []float32 // attention.output.dense: [H,H], [H]
-	attnLNGamma, attnLNBeta []float32 // attention.output.LayerNorm
-	interW, interB          []float32 // intermediate.dense: [I,H], [I]
-	outW, outB              []float32 // output.dense: [H,I], [H]
-	outLNGamma, outLNBeta   []float32 // output.LayerNorm
+	qkv            linearParams    // attention.self.{query,key,value}: [3H,H], [3H]
+	attentionDense linearParams    // attention.output.dense: [H,H], [H]
+	attentionNorm  layerNormParams // attention.output.LayerNorm
+	intermediate   linearParams    // intermediate.dense: [I,H], [I]
+	output         linearParams    // output.dense: [H,I], [H]
+	outputNorm     layerNormParams // output.LayerNorm
+}
+
+// layerNormParams are a LayerNorm's scale γ (HF's weight) and shift β (bias).
+type layerNormParams struct {
+	gamma, beta []float32 // [H]
 }
 
 // layout lists every parameter of a BertForTokenClassification in flat order.
@@ -97,20 +101,21 @@ func viewWeights(flat []float32, infos []ParamInfo, numLayers int) weights {
 		end := last.Offset + last.Size
 		return flat[first.Offset:end:end]
 	}
+	linear := func() linearParams { return linearParams{weight: next(), bias: next()} }
+	layerNorm := func() layerNormParams { return layerNormParams{gamma: next(), beta: next()} }
 	var w weights
 	w.wordEmb, w.posEmb, w.typeEmb = next(), next(), next()
-	w.embLNGamma, w.embLNBeta = next(), next()
+	w.embeddingNorm = layerNorm()
 	w.layers = make([]layerWeights, numLayers)
 	for l := range w.layers {
 		lw := &w.layers[l]
-		lw.qkvW = span(3)
-		lw.qkvB = span(3)
-		lw.attnOutW, lw.attnOutB = next(), next()
-		lw.attnLNGamma, lw.attnLNBeta = next(), next()
-		lw.interW, lw.interB = next(), next()
-		lw.outW, lw.outB = next(), next()
-		lw.outLNGamma, lw.outLNBeta = next(), next()
+		lw.qkv = linearParams{weight: span(3), bias: span(3)}
+		lw.attentionDense = linear()
+		lw.attentionNorm = layerNorm()
+		lw.intermediate = linear()
+		lw.output = linear()
+		lw.outputNorm = layerNorm()
 	}
-	w.classifierW, w.classifierB = next(), next()
+	w.classifier = linear()
 	return w
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // TrainState is what, besides the parameters, a run needs to resume
-// bit-identically: the optimiser's moments and step count, and the position
+// bit-identically: the optimizer's moments and step count, and the position
 // of the dropout stream.
 type TrainState struct {
 	Steps        int    // AdamW updates applied (torch's state["step"])
@@ -33,7 +33,7 @@ func (m *Model) TrainState() TrainState {
 }
 
 // SetTrainState restores a state saved from a model of the same shape. The
-// optimiser keeps the hyperparameters set with SetOptimizer.
+// optimizer keeps the hyperparameters set with SetOptimizer.
 func (m *Model) SetTrainState(s TrainState) error {
 	m.flushDecay()
 	m.opt = nil

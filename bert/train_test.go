@@ -4,11 +4,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/optim"
+	"github.com/nerkit/nerkit/parallel"
 )
 
 func relErr32(got, want []float32) float64 {
@@ -72,7 +74,7 @@ func TestGradientAccumulation(t *testing.T) {
 	}
 	// Only the order of float32 sums differs.
 	for _, p := range whole.infos {
-		if hasSuffix(p.Name, "key.bias") {
+		if strings.HasSuffix(p.Name, "key.bias") {
 			continue // ≈ 0, see TestGoldenStep
 		}
 		if e := relErr32(acc.grads[p.Offset:p.Offset+p.Size], whole.grads[p.Offset:p.Offset+p.Size]); e > 1e-5 {
@@ -188,12 +190,13 @@ func TestGradientFiniteDifferences(t *testing.T) {
 // parameters after three training steps with dropout. The engine's own work
 // split does not change the bits either (the GEMM promises the same).
 func TestDeterminism(t *testing.T) {
+	defer parallel.SetThreads(parallel.Threads())
 	runSteps := func(threads int) []float32 {
 		m, err := New(dropoutConfig(t), 9, 42)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.SetThreads(threads)
+		parallel.SetThreads(threads)
 		for s := 0; s < 3; s++ {
 			m.ZeroGrad()
 			if _, err := m.Forward(run20Batch(t, s), true); err != nil {

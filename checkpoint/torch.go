@@ -172,6 +172,8 @@ func allowedGlobal(module, name string) (any, error) {
 	return nil, fmt.Errorf("pickle references %s.%s, which is not an allowed global", module, name)
 }
 
+// decodeTorch reads a torch.save zip archive: find its pickle, interpret it
+// into a state dict, keep the float tensors, then read their storages.
 func decodeTorch(r io.ReaderAt, size int64, file string) (tf *TorchFile, err error) {
 	// gopickle can panic on hostile input that the pre-scan does not model
 	// (e.g. unhashable dict keys); turn that into an error.
@@ -180,6 +182,45 @@ func decodeTorch(r io.ReaderAt, size int64, file string) (tf *TorchFile, err err
 			tf, err = nil, malformed(file, "invalid pickle: %v", p)
 		}
 	}()
+	ar, err := openTorchArchive(r, size, file)
+	if err != nil {
+		return nil, err
+	}
+	root, err := ar.unpickle()
+	if err != nil {
+		return nil, err
+	}
+	entries, err := stateDictEntries(root)
+	if err != nil {
+		return nil, malformed(file, "%v", err)
+	}
+	tf, views, err := floatTensorViews(entries, file)
+	if err != nil {
+		return nil, err
+	}
+	// Read storages in a fixed order, one at a time, so peak memory is the
+	// converted tensors plus a single raw storage.
+	for _, v := range views {
+		if err := ar.readStorage(tf, v); err != nil {
+			return nil, err
+		}
+	}
+	return tf, nil
+}
+
+// torchArchive is an opened torch.save zip: its records by name, the
+// pickle and the directory prefix they share, and the data's byte order.
+type torchArchive struct {
+	file    string // for error messages
+	records map[string]*zip.File
+	pkl     *zip.File
+	prefix  string // "archive/" in "archive/data.pkl"
+	order   binary.ByteOrder
+}
+
+// openTorchArchive opens the zip, finds its one data.pkl and reads the byte
+// order, refusing legacy and TorchScript files with a clear message.
+func openTorchArchive(r io.ReaderAt, size int64, file string) (*torchArchive, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		var head [2]byte
@@ -188,83 +229,111 @@ func decodeTorch(r io.ReaderAt, size int64, file string) (tf *TorchFile, err err
 		}
 		return nil, malformed(file, "not a torch zip checkpoint: %v", err)
 	}
-	var pkl *zip.File
-	records := make(map[string]*zip.File, len(zr.File))
+	ar := &torchArchive{file: file, records: make(map[string]*zip.File, len(zr.File)), order: binary.LittleEndian}
 	for _, f := range zr.File {
-		records[f.Name] = f
+		ar.records[f.Name] = f
 		if f.Name == "data.pkl" || strings.HasSuffix(f.Name, "/data.pkl") {
-			if pkl != nil {
-				return nil, malformed(file, "zip holds two pickles: %s and %s", pkl.Name, f.Name)
+			if ar.pkl != nil {
+				return nil, malformed(file, "zip holds two pickles: %s and %s", ar.pkl.Name, f.Name)
 			}
-			pkl = f
+			ar.pkl = f
 		}
 	}
-	if pkl == nil {
+	if ar.pkl == nil {
 		return nil, malformed(file, "zip has no data.pkl; not a torch.save checkpoint")
 	}
-	prefix := strings.TrimSuffix(pkl.Name, "data.pkl")
-	if _, ok := records[prefix+"constants.pkl"]; ok {
+	ar.prefix = strings.TrimSuffix(ar.pkl.Name, "data.pkl")
+	if _, ok := ar.records[ar.prefix+"constants.pkl"]; ok {
 		return nil, malformed(file, "TorchScript archives are not supported; save the state_dict instead")
 	}
-	order := binary.ByteOrder(binary.LittleEndian)
-	if bo, ok := records[prefix+"byteorder"]; ok {
-		b, err := readRecord(bo, 16, file)
-		if err != nil {
-			return nil, err
-		}
-		switch string(b) {
-		case "little":
-		case "big":
-			order = binary.BigEndian
-		default:
-			return nil, malformed(file, "unknown byteorder %q", b)
-		}
+	if err := ar.readByteOrder(); err != nil {
+		return nil, err
 	}
-	pklData, err := readRecord(pkl, maxPickleSize, file)
+	return ar, nil
+}
+
+// readByteOrder reads the optional byteorder record (little when absent).
+func (ar *torchArchive) readByteOrder() error {
+	bo, ok := ar.records[ar.prefix+"byteorder"]
+	if !ok {
+		return nil
+	}
+	b, err := readRecord(bo, 16, ar.file)
+	if err != nil {
+		return err
+	}
+	switch string(b) {
+	case "little":
+	case "big":
+		ar.order = binary.BigEndian
+	default:
+		return malformed(ar.file, "unknown byteorder %q", b)
+	}
+	return nil
+}
+
+// unpickle checks data.pkl's opcodes, then interprets it with only the
+// allowed globals, storages standing for their data records.
+func (ar *torchArchive) unpickle() (any, error) {
+	pklData, err := readRecord(ar.pkl, maxPickleSize, ar.file)
 	if err != nil {
 		return nil, err
 	}
 	if err := scanPickle(pklData); err != nil {
-		return nil, malformed(file, "%s: %v", pkl.Name, err)
+		return nil, malformed(ar.file, "%s: %v", ar.pkl.Name, err)
 	}
-
 	u := pickle.NewUnpickler(bytes.NewReader(pklData))
 	u.FindClass = allowedGlobal
-	storages := map[string]*torchStorage{}
-	u.PersistentLoad = func(pid any) (any, error) {
-		t, ok := pid.(*types.Tuple)
-		if !ok || len(*t) < 5 {
-			return nil, fmt.Errorf("persistent id %v is not a storage tuple", pid)
-		}
-		kind, _ := t.Get(0).(string)
-		typ, typOK := t.Get(1).(*torchStorageType)
-		key, keyOK := t.Get(2).(string)
-		numel, numelOK := t.Get(4).(int)
-		if kind != "storage" || !typOK || !keyOK || !numelOK || numel < 0 || numel > math.MaxInt/8 {
-			return nil, fmt.Errorf("persistent id %v is not a valid storage reference", pid)
-		}
-		if st, ok := storages[key]; ok {
-			if st.typ != typ || st.numel != numel {
-				return nil, fmt.Errorf("storage %q is referenced with two different types or sizes", key)
-			}
-			return st, nil
-		}
-		st := &torchStorage{typ: typ, key: key, numel: numel}
-		storages[key] = st
-		return st, nil
-	}
+	u.PersistentLoad = storageRefs{}.load
 	root, err := u.Load()
 	if err != nil {
-		return nil, malformed(file, "%s: %v", pkl.Name, err)
+		return nil, malformed(ar.file, "%s: %v", ar.pkl.Name, err)
 	}
+	return root, nil
+}
 
-	entries, err := stateDictEntries(root)
-	if err != nil {
-		return nil, malformed(file, "%v", err)
+// storageRefs are the storages a pickle has referenced, by key, so that
+// every reference to one key is the same *torchStorage.
+type storageRefs map[string]*torchStorage
+
+// load is the unpickler's persistent_load: it turns the tuple
+// ("storage", type, key, location, numel) into a storage.
+func (refs storageRefs) load(pid any) (any, error) {
+	t, ok := pid.(*types.Tuple)
+	if !ok || len(*t) < 5 {
+		return nil, fmt.Errorf("persistent id %v is not a storage tuple", pid)
 	}
-	tf = &TorchFile{Tensors: make(map[string]Tensor, len(entries))}
-	byStorage := map[*torchStorage][]int{}
-	for i, e := range entries {
+	kind, _ := t.Get(0).(string)
+	typ, typOK := t.Get(1).(*torchStorageType)
+	key, keyOK := t.Get(2).(string)
+	numel, numelOK := t.Get(4).(int)
+	if kind != "storage" || !typOK || !keyOK || !numelOK || numel < 0 || numel > math.MaxInt/8 {
+		return nil, fmt.Errorf("persistent id %v is not a valid storage reference", pid)
+	}
+	if st, ok := refs[key]; ok {
+		if st.typ != typ || st.numel != numel {
+			return nil, fmt.Errorf("storage %q is referenced with two different types or sizes", key)
+		}
+		return st, nil
+	}
+	st := &torchStorage{typ: typ, key: key, numel: numel}
+	refs[key] = st
+	return st, nil
+}
+
+// storageViews are the state-dict entries that view one storage.
+type storageViews struct {
+	storage *torchStorage
+	entries []stateEntry // each value a *torchTensor
+}
+
+// floatTensorViews sorts the entries: non-tensors and integer tensors are
+// recorded as skipped, float tensors are bounds-checked and grouped by
+// storage (in storage-key order).
+func floatTensorViews(entries []stateEntry, file string) (*TorchFile, []storageViews, error) {
+	tf := &TorchFile{Tensors: make(map[string]Tensor, len(entries))}
+	byStorage := map[*torchStorage][]stateEntry{}
+	for _, e := range entries {
 		t, ok := e.value.(*torchTensor)
 		if !ok {
 			tf.Skipped = append(tf.Skipped, SkippedEntry{e.name, fmt.Sprintf("not a tensor (%T)", e.value)})
@@ -275,61 +344,74 @@ func decodeTorch(r io.ReaderAt, size int64, file string) (tf *TorchFile, err err
 			continue
 		}
 		if err := checkView(t); err != nil {
-			return nil, malformed(file, "tensor %q: %v", e.name, err)
+			return nil, nil, malformed(file, "tensor %q: %v", e.name, err)
 		}
-		byStorage[t.storage] = append(byStorage[t.storage], i)
+		byStorage[t.storage] = append(byStorage[t.storage], e)
 	}
-	// Read storages in a fixed order, one at a time, so peak memory is the
-	// converted tensors plus a single raw storage.
-	sts := make([]*torchStorage, 0, len(byStorage))
-	for st := range byStorage {
-		sts = append(sts, st)
+	views := make([]storageViews, 0, len(byStorage))
+	for st, es := range byStorage {
+		views = append(views, storageViews{st, es})
 	}
-	sort.Slice(sts, func(i, j int) bool { return sts[i].key < sts[j].key })
-	for _, st := range sts {
-		rec, ok := records[prefix+"data/"+st.key]
-		if !ok {
-			return nil, malformed(file, "storage %q (used by %q) has no record %sdata/%s", st.key, entries[byStorage[st][0]].name, prefix, st.key)
-		}
-		want := uint64(st.numel) * uint64(st.typ.size)
-		if rec.Method != zip.Store {
-			return nil, malformed(file, "record %s is compressed; torch.save stores tensor data uncompressed", rec.Name)
-		}
-		if rec.UncompressedSize64 != want {
-			return nil, malformed(file, "record %s holds %d bytes, but storage %q is %d × %d bytes", rec.Name, rec.UncompressedSize64, st.key, st.numel, st.typ.size)
-		}
-		ids := byStorage[st]
-		if t := entries[ids[0]].value.(*torchTensor); len(ids) == 1 && st.typ.dtype == "F32" && hostLittleEndian &&
-			order == binary.ByteOrder(binary.LittleEndian) && t.offset == 0 && isContiguous(t.size, t.stride) {
-			// The common case: one tensor owning its whole storage. Read
-			// straight into the result, no intermediate copy.
-			if n, _ := checkedNumel(t.size); n == st.numel {
-				data := make([]float32, n)
-				if err := readRecordInto(rec, f32Bytes(data), file); err != nil {
-					return nil, err
-				}
-				tf.Tensors[entries[ids[0]].name] = Tensor{Shape: t.size, Data: data}
-				continue
-			}
-		}
-		raw, err := readRecord(rec, int64(want), file)
-		if err != nil {
-			return nil, err
-		}
-		// Views of one storage may add up to twice its size (a tied weight
-		// saved under two names), not more: overlapping views could
-		// otherwise turn a tiny file into an enormous allocation.
-		total := 0
-		for _, i := range byStorage[st] {
-			t := entries[i].value.(*torchTensor)
-			n, _ := checkedNumel(t.size)
-			if total += n; total > 2*st.numel {
-				return nil, malformed(file, "views of storage %q address %d elements, more than twice the %d it holds", st.key, total, st.numel)
-			}
-			tf.Tensors[entries[i].name] = Tensor{Shape: t.size, Data: gatherF32(t, raw, order)}
-		}
+	sort.Slice(views, func(i, j int) bool { return views[i].storage.key < views[j].storage.key })
+	return tf, views, nil
+}
+
+// readStorage reads one storage's data record and adds its views to tf.
+func (ar *torchArchive) readStorage(tf *TorchFile, v storageViews) error {
+	st, file := v.storage, ar.file
+	rec, ok := ar.records[ar.prefix+"data/"+st.key]
+	if !ok {
+		return malformed(file, "storage %q (used by %q) has no record %sdata/%s", st.key, v.entries[0].name, ar.prefix, st.key)
 	}
-	return tf, nil
+	want := uint64(st.numel) * uint64(st.typ.size)
+	if rec.Method != zip.Store {
+		return malformed(file, "record %s is compressed; torch.save stores tensor data uncompressed", rec.Name)
+	}
+	if rec.UncompressedSize64 != want {
+		return malformed(file, "record %s holds %d bytes, but storage %q is %d × %d bytes", rec.Name, rec.UncompressedSize64, st.key, st.numel, st.typ.size)
+	}
+	if done, err := ar.readWholeF32(tf, rec, v); done || err != nil {
+		return err
+	}
+	raw, err := readRecord(rec, int64(want), file)
+	if err != nil {
+		return err
+	}
+	// Views of one storage may add up to twice its size (a tied weight
+	// saved under two names), not more: overlapping views could
+	// otherwise turn a tiny file into an enormous allocation.
+	total := 0
+	for _, e := range v.entries {
+		t := e.value.(*torchTensor)
+		n, _ := checkedNumel(t.size)
+		if total += n; total > 2*st.numel {
+			return malformed(file, "views of storage %q address %d elements, more than twice the %d it holds", st.key, total, st.numel)
+		}
+		tf.Tensors[e.name] = Tensor{Shape: t.size, Data: gatherF32(t, raw, ar.order)}
+	}
+	return nil
+}
+
+// readWholeF32 handles the common case, one contiguous little-endian F32
+// tensor owning its whole storage, by reading straight into the result with
+// no intermediate copy. It reports whether the case applied.
+func (ar *torchArchive) readWholeF32(tf *TorchFile, rec *zip.File, v storageViews) (bool, error) {
+	st := v.storage
+	t := v.entries[0].value.(*torchTensor)
+	if len(v.entries) != 1 || st.typ.dtype != "F32" || !hostLittleEndian ||
+		ar.order != binary.ByteOrder(binary.LittleEndian) || t.offset != 0 || !isContiguous(t.size, t.stride) {
+		return false, nil
+	}
+	n, _ := checkedNumel(t.size)
+	if n != st.numel {
+		return false, nil
+	}
+	data := make([]float32, n)
+	if err := readRecordInto(rec, f32Bytes(data), ar.file); err != nil {
+		return false, err
+	}
+	tf.Tensors[v.entries[0].name] = Tensor{Shape: t.size, Data: data}
+	return true, nil
 }
 
 type stateEntry struct {

@@ -10,10 +10,17 @@
 //
 // Downloads resume from a partial .incomplete blob with an HTTP Range request.
 // HF_HUB_OFFLINE=1 forbids network access: only the cache is consulted.
+//
+// What the server says becomes paths in the cache, so it is checked first: a
+// commit must be 40 hex digits and a revision a plain name (no path
+// separators, no ".."), and a blob whose ETag is a SHA-256 (LFS files) is
+// verified against it before it becomes visible.
 package hub
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -96,6 +103,24 @@ var weightFiles = []string{"model.safetensors", "pytorch_model.bin"}
 // ErrNotFound is returned (wrapped) when the hub or the cache lacks a file.
 var ErrNotFound = errors.New("not found")
 
+var (
+	commitPattern = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// isCommit reports whether s is a full git commit id, the only thing the
+// cache accepts as a snapshot directory name from a server or a refs file.
+func isCommit(s string) bool { return commitPattern.MatchString(s) }
+
+// checkRevision accepts a branch, tag or commit name that stays one path
+// element inside the cache (refs/REVISION, snapshots/REVISION).
+func checkRevision(revision string) error {
+	if revision == "." || strings.ContainsAny(revision, `/\`) || strings.Contains(revision, "..") || strings.ContainsRune(revision, 0) {
+		return fmt.Errorf("revision %q is not a plain branch, tag or commit name", revision)
+	}
+	return nil
+}
+
 func (c *Client) repoDir(repo string) string {
 	return filepath.Join(c.CacheDir, "models--"+strings.ReplaceAll(repo, "/", "--"))
 }
@@ -109,6 +134,9 @@ func (c *Client) Snapshot(ctx context.Context, repo, revision string) (string, e
 	}
 	if revision == "" {
 		revision = "main"
+	}
+	if err := checkRevision(revision); err != nil {
+		return "", err
 	}
 	if dir, err := c.cachedSnapshot(repo, revision); err == nil {
 		return dir, nil
@@ -142,11 +170,15 @@ func (c *Client) Snapshot(ctx context.Context, repo, revision string) (string, e
 }
 
 // cachedSnapshot returns the snapshot dir when it already holds config.json,
-// vocab.txt and a weights file.
+// vocab.txt and a weights file. A refs file that does not hold a commit id
+// is not followed.
 func (c *Client) cachedSnapshot(repo, revision string) (string, error) {
 	commit := revision
 	if b, err := os.ReadFile(filepath.Join(c.repoDir(repo), "refs", revision)); err == nil {
 		commit = strings.TrimSpace(string(b))
+		if !isCommit(commit) {
+			return "", fmt.Errorf("refs/%s holds %q, not a commit id: %w", revision, commit, ErrNotFound)
+		}
 	}
 	dir := filepath.Join(c.repoDir(repo), "snapshots", commit)
 	for _, f := range ModelFiles {
@@ -166,55 +198,28 @@ func (c *Client) cachedSnapshot(repo, revision string) (string, error) {
 }
 
 // download fetches one file into the cache (resuming a partial blob) and
-// returns the snapshot directory it was linked into.
+// returns the snapshot directory it was linked into. revision has passed
+// checkRevision.
 func (c *Client) download(ctx context.Context, repo, revision, name string) (string, error) {
 	url := fmt.Sprintf("%s/%s/resolve/%s/%s", strings.TrimRight(c.Endpoint, "/"), repo, revision, name)
 	hc := c.HTTP
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-
-	// A HEAD request gives the commit and the blob's ETag before any body moves,
-	// so a blob that is already complete is never fetched twice.
-	head, err := c.request(ctx, http.MethodHead, url, 0)
+	meta, err := c.head(ctx, hc, url, revision)
 	if err != nil {
 		return "", err
 	}
-	resp, err := hc.Do(head)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", url, err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return "", fmt.Errorf("%s: %w", url, ErrNotFound)
-	}
-	if resp.StatusCode/100 != 2 {
-		return "", fmt.Errorf("%s: %s", url, resp.Status)
-	}
-	commit := resp.Header.Get("X-Repo-Commit")
-	if commit == "" {
-		commit = revision
-	}
-	etag := resp.Header.Get("X-Linked-Etag")
-	if etag == "" {
-		etag = resp.Header.Get("ETag")
-	}
-	etag = strings.Trim(strings.TrimPrefix(etag, "W/"), `"`)
-	if etag == "" || strings.ContainsAny(etag, `/\`) || etag == "." || etag == ".." {
-		return "", fmt.Errorf("%s: the server sent no usable ETag", url)
-	}
-	total := resp.ContentLength
-
 	root := c.repoDir(repo)
-	blob := filepath.Join(root, "blobs", etag)
-	snapDir := filepath.Join(root, "snapshots", commit)
+	blob := filepath.Join(root, "blobs", meta.etag)
+	snapDir := filepath.Join(root, "snapshots", meta.commit)
 	for _, d := range []string{filepath.Dir(blob), snapDir, filepath.Join(root, "refs")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return "", err
 		}
 	}
 	if _, err := os.Stat(blob); err != nil {
-		if err := c.fetchBlob(ctx, hc, url, blob, name, total); err != nil {
+		if err := c.fetchBlob(ctx, hc, url, blob, name, meta); err != nil {
 			return "", err
 		}
 	}
@@ -224,12 +229,62 @@ func (c *Client) download(ctx context.Context, repo, revision, name string) (str
 	if err := os.Symlink(target, link); err != nil {
 		return "", err
 	}
-	if revision != commit {
-		if err := atomicfile.WriteFile(filepath.Join(root, "refs", revision), []byte(commit)); err != nil {
+	if revision != meta.commit {
+		if err := atomicfile.WriteFile(filepath.Join(root, "refs", revision), []byte(meta.commit)); err != nil {
 			return "", err
 		}
 	}
 	return snapDir, nil
+}
+
+// fileMeta is what a HEAD request says about a file, checked: the commit
+// and ETag are safe single path elements.
+type fileMeta struct {
+	commit string
+	etag   string // the blob's name in the cache
+	sha256 string // the expected SHA-256 (hex) when the ETag is one, else ""
+	total  int64  // Content-Length, or -1
+}
+
+// head asks for the commit and the blob's ETag before any body moves, so a
+// blob that is already complete is never fetched twice, and nothing is
+// created in the cache from an answer that fails the checks.
+func (c *Client) head(ctx context.Context, hc *http.Client, url, revision string) (fileMeta, error) {
+	req, err := c.request(ctx, http.MethodHead, url, 0)
+	if err != nil {
+		return fileMeta{}, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fileMeta{}, fmt.Errorf("%s: %w", url, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return fileMeta{}, fmt.Errorf("%s: %w", url, ErrNotFound)
+	}
+	if resp.StatusCode/100 != 2 {
+		return fileMeta{}, fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	commit := resp.Header.Get("X-Repo-Commit")
+	switch {
+	case commit == "":
+		commit = revision // a mirror that names no commit: the revision, already checked
+	case !isCommit(commit):
+		return fileMeta{}, fmt.Errorf("%s: the server sent X-Repo-Commit %q, not a 40-hex commit id", url, commit)
+	}
+	etag := resp.Header.Get("X-Linked-Etag")
+	if etag == "" {
+		etag = resp.Header.Get("ETag")
+	}
+	etag = strings.Trim(strings.TrimPrefix(etag, "W/"), `"`)
+	if etag == "" || strings.ContainsAny(etag, `/\`) || etag == "." || etag == ".." || strings.ContainsRune(etag, 0) {
+		return fileMeta{}, fmt.Errorf("%s: the server sent no usable ETag", url)
+	}
+	meta := fileMeta{commit: commit, etag: etag, total: resp.ContentLength}
+	if sha256Pattern.MatchString(etag) {
+		meta.sha256 = etag
+	}
+	return meta, nil
 }
 
 func (c *Client) request(ctx context.Context, method, url string, from int64) (*http.Request, error) {
@@ -247,8 +302,10 @@ func (c *Client) request(ctx context.Context, method, url string, from int64) (*
 }
 
 // fetchBlob downloads url into blob, appending to blob.incomplete when a
-// previous attempt left one, and renames it into place when complete.
-func (c *Client) fetchBlob(ctx context.Context, hc *http.Client, url, blob, name string, total int64) error {
+// previous attempt left one, and renames it into place when complete (and,
+// for a SHA-256 ETag, verified).
+func (c *Client) fetchBlob(ctx context.Context, hc *http.Client, url, blob, name string, meta fileMeta) error {
+	total := meta.total
 	partial := blob + ".incomplete"
 	f, err := os.OpenFile(partial, os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -312,7 +369,30 @@ func (c *Client) fetchBlob(ctx context.Context, hc *http.Client, url, blob, name
 	if err := f.Close(); err != nil {
 		return err
 	}
+	if meta.sha256 != "" {
+		if err := verifySHA256(partial, meta.sha256); err != nil {
+			os.Remove(partial) // a bad prefix would only be resumed again
+			return fmt.Errorf("%s: %w; the partial download was deleted", url, err)
+		}
+	}
 	return os.Rename(partial, blob)
+}
+
+// verifySHA256 checks that the file at path hashes to want (lower-case hex).
+func verifySHA256(path, want string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		return fmt.Errorf("the downloaded file's SHA-256 is %s, but the server's ETag says %s", got, want)
+	}
+	return nil
 }
 
 type progressWriter struct {

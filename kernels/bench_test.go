@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+
+	"github.com/nerkit/nerkit/parallel"
 )
 
 // BenchmarkSgemm reports GFLOP/s and the percentage of the AVX2 and AVX-512
@@ -41,21 +43,21 @@ func BenchmarkSgemmSmall(b *testing.B) {
 	b.Run("attn-PV-64x64x64/serial", func(b *testing.B) { benchGemm(b, 0, false, false, 64, 64, 64, 1) })
 	b.Run("classifier-1024x9x768/threads=2", func(b *testing.B) { benchGemm(b, 2, false, false, 1024, 9, 768, 1) })
 	b.Run("attn-16x12-heads/threads=2", func(b *testing.B) {
-		// 192 heads × (Q·Kᵀ then P·V), heads spread with ParallelFor.
+		// 192 heads × (Q·Kᵀ then P·V), heads spread with parallel.For.
 		const heads, t, d = 16 * 12, 64, 64
 		q, k, v := make([]float32, heads*t*d), make([]float32, heads*t*d), make([]float32, heads*t*d)
 		p, o := make([]float32, heads*t*t), make([]float32, heads*t*d)
-		defer SetThreads(Threads())
-		SetThreads(2)
+		defer parallel.SetThreads(parallel.Threads())
+		parallel.SetThreads(2)
 		b.SetBytes(0)
 		b.ResetTimer()
 		for range b.N {
-			ParallelFor(heads, func(lo, hi int) {
+			parallel.For(heads, parallel.Func(func(lo, hi int) {
 				for h := lo; h < hi; h++ {
-					SgemmSerial(false, true, t, t, d, 0.125, q[h*t*d:], d, k[h*t*d:], d, 0, p[h*t*t:], t)
-					SgemmSerial(false, false, t, d, t, 1, p[h*t*t:], t, v[h*t*d:], d, 0, o[h*t*d:], d)
+					SgemmSerial(NoTrans, Trans, t, t, d, 0.125, q[h*t*d:], d, k[h*t*d:], d, 0, p[h*t*t:], t)
+					SgemmSerial(NoTrans, NoTrans, t, d, t, 1, p[h*t*t:], t, v[h*t*d:], d, 0, o[h*t*d:], d)
 				}
-			})
+			}))
 		}
 		reportRate(b, 2, 2*2*float64(heads)*t*t*d)
 	})
@@ -79,19 +81,19 @@ func benchGemm(b *testing.B, threads int, ta, tb bool, m, n, k int, beta float32
 	if tb {
 		ldb = k
 	}
-	defer SetThreads(Threads())
+	defer parallel.SetThreads(parallel.Threads())
 	cores := threads
 	if threads == 0 {
 		cores = 1
 	} else {
-		SetThreads(threads)
+		parallel.SetThreads(threads)
 	}
 	b.ResetTimer()
 	for range b.N {
 		if threads == 0 {
-			SgemmSerial(ta, tb, m, n, k, 1, a, lda, bm, ldb, beta, c, n)
+			SgemmSerial(Transpose(ta), Transpose(tb), m, n, k, 1, a, lda, bm, ldb, beta, c, n)
 		} else {
-			Sgemm(ta, tb, m, n, k, 1, a, lda, bm, ldb, beta, c, n)
+			Sgemm(Transpose(ta), Transpose(tb), m, n, k, 1, a, lda, bm, ldb, beta, c, n)
 		}
 	}
 	reportRate(b, cores, 2*float64(m)*float64(n)*float64(k))

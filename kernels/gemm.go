@@ -13,22 +13,35 @@ package kernels
 import (
 	"fmt"
 	"sync"
+
+	"github.com/nerkit/nerkit/parallel"
+)
+
+// Transpose says whether a GEMM operand is used as stored (NoTrans) or
+// transposed (Trans): op(X) = X or Xᵀ.
+type Transpose bool
+
+// The two values of Transpose.
+const (
+	NoTrans Transpose = false
+	Trans   Transpose = true
 )
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where
 // op(X) is X or Xᵀ. op(A) is m×k, op(B) is k×n, C is m×n; lda, ldb, ldc are
-// row strides. Work is split over Threads() goroutines; results do not depend
-// on the thread count (every C element has one fixed summation order).
+// row strides. Work is split over parallel.Threads() goroutines; results do
+// not depend on the thread count (every C element has one fixed summation
+// order).
 // When beta is 0, C is not read (NaNs in it are overwritten).
-func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemm(kernelFor(n), Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+func Sgemm(transA, transB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(kernelFor(n), parallel.Threads(), bool(transA), bool(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // SgemmSerial is Sgemm on the calling goroutine only, for callers that already
 // parallelise over batch items or attention heads. Results are bit-identical
 // to Sgemm's.
-func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemm(kernelFor(n), 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+func SgemmSerial(transA, transB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(kernelFor(n), 1, bool(transA), bool(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // bestKernel is the fastest micro-kernel this CPU supports.
@@ -194,15 +207,15 @@ func sgemm(kern *microKernel, nthreads int, transA, transB bool, m, n, k int, al
 		if job.splitN {
 			units = nPanels
 		}
-		parallelRun(units, parts, job)
+		parallel.ForChunks(units, parts, job)
 	}
 	*job = gemmJob{}
 	jobPool.Put(job)
 }
 
-// run computes the band of C made of panels [lo,hi) along the split
+// Run computes the band of C made of panels [lo,hi) along the split
 // dimension.
-func (j *gemmJob) run(lo, hi int) {
+func (j *gemmJob) Run(lo, hi int) {
 	if j.splitN {
 		j.computeBand(0, j.m, lo*j.kern.nr, min(hi*j.kern.nr, j.n))
 	} else {

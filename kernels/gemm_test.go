@@ -5,8 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"sync/atomic"
 	"testing"
+
+	"github.com/nerkit/nerkit/parallel"
 )
 
 // operand is a rows×cols matrix stored with stride ld ≥ cols; the padding
@@ -38,7 +39,7 @@ func (o operand) clone() operand {
 	return o
 }
 
-type gemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+type gemmFunc func(transA, transB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 
 type namedGemm struct {
 	name string
@@ -112,7 +113,7 @@ func checkGemm(t *testing.T, fs []namedGemm, transA, transB bool, m, n, k int, a
 	}
 	for _, f := range fs {
 		got := c.clone()
-		f.f(transA, transB, m, n, k, alpha, a.data, a.ld, b.data, b.ld, beta, got.data, got.ld)
+		f.f(Transpose(transA), Transpose(transB), m, n, k, alpha, a.data, a.ld, b.data, b.ld, beta, got.data, got.ld)
 		for i := 0; i < m; i++ {
 			for j := 0; j < n; j++ {
 				g, w := float64(got.data[i*got.ld+j]), float64(want.data[i*want.ld+j])
@@ -160,12 +161,12 @@ func allPaths() []namedGemm {
 // gemmWith runs sgemm with one kernel; with threads > 1 it goes parallel
 // even for tiny products, so small tests cover the parallel path.
 func gemmWith(kern *microKernel, threads int) gemmFunc {
-	return func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	return func(transA, transB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 		if threads > 1 {
 			defer func(v float64) { minParallelFlops = v }(minParallelFlops)
 			minParallelFlops = 0
 		}
-		sgemm(kern, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		sgemm(kern, threads, bool(transA), bool(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	}
 }
 
@@ -234,14 +235,14 @@ func TestSgemmDirectMatchesPacked(t *testing.T) {
 
 func TestSgemmDegenerate(t *testing.T) {
 	c := []float32{1, 2, 3, 4}
-	Sgemm(false, false, 2, 2, 0, 1, nil, 1, nil, 2, 3, c, 2) // k = 0: C = beta*C
+	Sgemm(NoTrans, NoTrans, 2, 2, 0, 1, nil, 1, nil, 2, 3, c, 2) // k = 0: C = beta*C
 	for i, want := range []float32{3, 6, 9, 12} {
 		if c[i] != want {
 			t.Fatalf("k=0: c = %v, want beta*C", c)
 		}
 	}
-	Sgemm(false, false, 0, 5, 3, 1, nil, 3, make([]float32, 15), 5, 0, nil, 5)
-	Sgemm(true, true, 4, 0, 3, 1, make([]float32, 12), 4, nil, 3, 0, nil, 1)
+	Sgemm(NoTrans, NoTrans, 0, 5, 3, 1, nil, 3, make([]float32, 15), 5, 0, nil, 5)
+	Sgemm(Trans, Trans, 4, 0, 3, 1, make([]float32, 12), 4, nil, 3, 0, nil, 1)
 }
 
 func TestSgemmPanicsOnShortSlice(t *testing.T) {
@@ -250,13 +251,13 @@ func TestSgemmPanicsOnShortSlice(t *testing.T) {
 			t.Fatal("no panic for a too-short C")
 		}
 	}()
-	Sgemm(false, false, 4, 4, 4, 1, make([]float32, 16), 4, make([]float32, 16), 4, 0, make([]float32, 15), 4)
+	Sgemm(NoTrans, NoTrans, 4, 4, 4, 1, make([]float32, 16), 4, make([]float32, 16), 4, 0, make([]float32, 15), 4)
 }
 
 // Each C element has one fixed summation order, so results must be
 // bit-identical whatever the thread count.
 func TestSgemmDeterministicAcrossThreads(t *testing.T) {
-	defer SetThreads(Threads())
+	defer parallel.SetThreads(parallel.Threads())
 	rng := rand.New(rand.NewPCG(7, 7))
 	for _, s := range [][3]int{{300, 200, 700}, {1000, 9, 300}, {40, 800, 300}} {
 		m, n, k := s[0], s[1], s[2]
@@ -264,14 +265,14 @@ func TestSgemmDeterministicAcrossThreads(t *testing.T) {
 		b := newOperand(rng, k, n, 0)
 		var first []float32
 		for _, th := range []int{1, 2, 3, 4, 7} {
-			SetThreads(th)
+			parallel.SetThreads(th)
 			for range 2 {
 				c := make([]float32, m*n)
-				Sgemm(false, false, m, n, k, 1, a.data, k, b.data, n, 0, c, n)
+				Sgemm(NoTrans, NoTrans, m, n, k, 1, a.data, k, b.data, n, 0, c, n)
 				if first == nil {
 					first = c
 					serial := make([]float32, m*n)
-					SgemmSerial(false, false, m, n, k, 1, a.data, k, b.data, n, 0, serial, n)
+					SgemmSerial(NoTrans, NoTrans, m, n, k, 1, a.data, k, b.data, n, 0, serial, n)
 					assertBitIdentical(t, serial, first, "SgemmSerial vs Sgemm")
 					continue
 				}
@@ -290,53 +291,18 @@ func assertBitIdentical(t *testing.T, got, want []float32, what string) {
 	}
 }
 
-func TestParallelForCoversRangeOnce(t *testing.T) {
-	defer SetThreads(Threads())
-	for _, th := range []int{1, 2, 5} {
-		SetThreads(th)
-		for _, n := range []int{0, 1, 3, 100} {
-			hits := make([]atomic.Int32, n)
-			ParallelFor(n, func(lo, hi int) {
-				// Nested calls must neither deadlock nor miss work.
-				ParallelFor(hi-lo, func(l2, h2 int) {
-					for i := lo + l2; i < lo+h2; i++ {
-						hits[i].Add(1)
-					}
-				})
-			})
-			for i := range hits {
-				if hits[i].Load() != 1 {
-					t.Fatalf("threads=%d n=%d: index %d visited %d times", th, n, i, hits[i].Load())
-				}
-			}
-		}
-	}
-}
-
-func TestSetThreads(t *testing.T) {
-	defer SetThreads(Threads())
-	SetThreads(3)
-	if Threads() != 3 {
-		t.Fatalf("Threads() = %d after SetThreads(3)", Threads())
-	}
-	SetThreads(0)
-	if Threads() != runtime.GOMAXPROCS(0) {
-		t.Fatalf("SetThreads(0) gave %d, want GOMAXPROCS", Threads())
-	}
-}
-
 func TestSgemmDoesNotAllocate(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under the race detector")
 	}
-	defer SetThreads(Threads())
-	SetThreads(2)
+	defer parallel.SetThreads(parallel.Threads())
+	parallel.SetThreads(2)
 	for _, s := range [][3]int{{64, 64, 64}, {256, 256, 256}} {
 		m, n, k := s[0], s[1], s[2]
 		a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
 		allocs := testing.AllocsPerRun(20, func() {
-			Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n)
-			SgemmSerial(true, false, m, n, k, 1, a, m, b, n, 1, c, n)
+			Sgemm(NoTrans, Trans, m, n, k, 1, a, k, b, k, 0, c, n)
+			SgemmSerial(Trans, NoTrans, m, n, k, 1, a, m, b, n, 1, c, n)
 		})
 		// sync.Pool may drop buffers at a GC; anything near one per call is a leak.
 		if allocs > 0.5 {

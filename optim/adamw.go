@@ -1,4 +1,4 @@
-// Package optim holds the optimiser of nerkit's training loop, written to
+// Package optim holds the optimizer of nerkit's training loop, written to
 // reproduce PyTorch and Hugging Face Trainer exactly: torch.optim.AdamW
 // (decoupled weight decay, bias correction, the single-tensor update in
 // float32), torch.nn.utils.clip_grad_norm_, and the learning-rate schedules
@@ -12,10 +12,9 @@ package optim
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"strings"
-	"sync"
 
+	"github.com/nerkit/nerkit/parallel"
 	"github.com/nerkit/nerkit/vecmath"
 )
 
@@ -76,7 +75,7 @@ func HFDecays(name string) bool {
 // (before a forward reads the rows of a batch), MarkRows (before its first
 // full update) and Flush (before anyone reads or writes the whole vector).
 // Until then the clean rows of params lag behind; the model behind the
-// optimiser must call those three at those moments. The log is flushed when
+// optimizer must call those three at those moments. The log is flushed when
 // it reaches maxPending steps, which bounds its size and the catch-up work.
 type AdamW struct {
 	cfg   AdamWConfig
@@ -91,15 +90,14 @@ type AdamW struct {
 
 	pending []float32 // decay factors of past steps not yet applied to clean rows, oldest first
 	from    []int32   // per clean table row: pending[from[r]:] is still to be applied
-	flushFn func(lo, hi int)
+	flushFn parallel.Func
 	flushP  []float32
 
-	u       update           // the running step's scalars and vectors
-	seg     segment          // the segment being updated
-	runSeg  func(lo, hi int) // o.runSegment, bound once so dispatch allocates nothing
+	u       update        // the running step's scalars and vectors
+	seg     segment       // the segment being updated
+	runSeg  parallel.Func // o.runSegment, bound once so dispatch allocates nothing
 	norm    normState
-	runNorm func(lo, hi int)
-	pool    *workers
+	runNorm parallel.Func
 }
 
 // Table is a row-major matrix of Rows×Width elements at Offset in the flat
@@ -117,7 +115,7 @@ type segment struct {
 	decay, sparse bool
 }
 
-// NewAdamW returns an optimiser for a parameter vector of size elements.
+// NewAdamW returns an optimizer for a parameter vector of size elements.
 // Elements outside every span are never updated.
 func NewAdamW(cfg AdamWConfig, size int, spans []Span) (*AdamW, error) {
 	for _, s := range spans {
@@ -128,7 +126,6 @@ func NewAdamW(cfg AdamWConfig, size int, spans []Span) (*AdamW, error) {
 	o := &AdamW{cfg: cfg, spans: mergeSpans(spans), m: make([]float32, size), v: make([]float32, size)}
 	o.runSeg = o.runSegment
 	o.runNorm = o.normChunks
-	o.pool = newWorkers(o)
 	return o, nil
 }
 
@@ -213,7 +210,7 @@ func (o *AdamW) Flush(params []float32) {
 		return
 	}
 	o.flushP = params
-	o.pool.run(o.table.Rows, o.flushFn)
+	parallel.For(o.table.Rows, o.flushFn)
 	o.flushP = nil
 	o.pending = o.pending[:0]
 	clear(o.from)
@@ -334,7 +331,7 @@ func (o *AdamW) StepScaled(params, grads []float32, lr float64, gradScale float3
 	o.u.params, o.u.grads = nil, nil
 }
 
-// runSegmentParallel updates one segment, split over kernels.Threads() goroutines.
+// runSegmentParallel updates one segment, split over parallel.Threads() goroutines.
 func (o *AdamW) runSegmentParallel(s segment) {
 	o.seg = s
 	o.u.useDecay = s.decay && o.cfg.WeightDecay != 0
@@ -347,7 +344,7 @@ func (o *AdamW) runSegmentParallel(s segment) {
 	case s.hi-s.lo < parallelMin:
 		o.runSegment(0, n)
 	default:
-		o.pool.run(n, o.runSeg)
+		parallel.For(n, o.runSeg)
 	}
 }
 
@@ -452,7 +449,7 @@ func (o *AdamW) GradNorm(grads []float32, rows []int32) float64 {
 		if n*normChunk < parallelMin {
 			o.normChunks(0, n)
 		} else {
-			o.pool.run(n, o.runNorm)
+			parallel.For(n, o.runNorm)
 		}
 	}
 	o.norm.grads = nil
@@ -484,7 +481,7 @@ func (o *AdamW) normRange(c0, c1 int) {
 func ClipGradNorm(grads []float32, maxNorm float64) float64 {
 	norm := GradNorm(grads)
 	if f := ClipScale(norm, maxNorm); f != 1 {
-		parallelChunks(0, len(grads), func(lo, hi int) {
+		elementwise(len(grads), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				grads[i] *= f
 			}
@@ -498,7 +495,7 @@ func ClipGradNorm(grads []float32, maxNorm float64) float64 {
 func GradNorm(grads []float32) float64 {
 	const chunk = normChunk
 	partial := make([]float64, (len(grads)+chunk-1)/chunk)
-	parallelChunks(0, len(partial), func(lo, hi int) {
+	elementwise(len(partial), func(lo, hi int) {
 		for c := lo; c < hi; c++ {
 			var s float64
 			for _, g := range grads[c*chunk : min((c+1)*chunk, len(grads))] {
@@ -526,29 +523,9 @@ func ClipScale(norm, maxNorm float64) float32 {
 	return 1
 }
 
-// parallelChunks runs fn over [lo, hi) cut into one contiguous piece per
-// core. Callers only do element-wise work or write per-index results, so
-// the split does not affect the values.
-func parallelChunks(lo, hi int, fn func(lo, hi int)) {
-	n := hi - lo
-	parts := runtime.GOMAXPROCS(0)
-	if parts > n/4096 {
-		parts = max(1, n/4096)
-	}
-	if parts <= 1 {
-		if n > 0 {
-			fn(lo, hi)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	wg.Add(parts - 1)
-	for i := 1; i < parts; i++ {
-		go func(a, b int) {
-			defer wg.Done()
-			fn(a, b)
-		}(lo+i*n/parts, lo+(i+1)*n/parts)
-	}
-	fn(lo, lo+n/parts)
-	wg.Wait()
+// elementwise runs fn over [0, n) cut into parallel.Threads() pieces of at
+// least 4096 indices. Callers only do element-wise work or write per-index
+// results, so the split does not affect the values.
+func elementwise(n int, fn parallel.Func) {
+	parallel.ForChunks(n, min(parallel.Threads(), n/4096), fn)
 }

@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// Schedule gives the learning-rate multiplier for an optimiser step, as the
+// Schedule gives the learning-rate multiplier for an optimizer step, as the
 // lr_lambda functions of transformers.optimization: the learning rate of
 // step s (0-based: the s-th call of optimizer.step()) is base·Factor(s),
 // which is what LambdaLR's get_last_lr() returns before that step. All

@@ -92,7 +92,7 @@ func TestSparseTableMatchesDense(t *testing.T) {
 			compareBits(t, "exp_avg", step, dense.m, sparse.m)
 			compareBits(t, "exp_avg_sq", step, dense.v, sparse.v)
 
-			if step == 4 { // save and restore into a fresh optimiser
+			if step == 4 { // save and restore into a fresh optimizer
 				sparse.Flush(pSparse) // as the model does before it hands out or replaces state
 				restored, _ := NewAdamW(cfg, size, spans)
 				if err := restored.SetSparseTable(table); err != nil {
@@ -146,7 +146,7 @@ func TestSparseTableUntouchedRows(t *testing.T) {
 }
 
 // TestStepAllocations: GradNorm and a step, split over threads, with a
-// sparse table, allocate nothing once the optimiser exists.
+// sparse table, allocate nothing once the optimizer exists.
 func TestStepAllocations(t *testing.T) {
 	const rows, width, dense = 4000, 32, 200000
 	size := rows*width + dense

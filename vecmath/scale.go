@@ -3,7 +3,7 @@ package vecmath
 // ScaleSeq multiplies every element of p by factors[0], then by factors[1],
 // and so on: the same float32 multiplies, in the same order, as one pass over
 // p per factor — so the same bits — but done while each element sits in a
-// register. The optimiser uses it to apply many steps of deferred weight
+// register. The optimizer uses it to apply many steps of deferred weight
 // decay at once.
 func ScaleSeq(p, factors []float32) {
 	if len(factors) == 0 {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sync"
+
+	"github.com/nerkit/nerkit/parallel"
 )
 
 // bfloat16 GEMM. The operands are rounded to bfloat16 (round to nearest
@@ -252,4 +254,4 @@ var minParallelFlopsBF16 = float64(1 << 24)
 
 // runParallel is the one place the low-precision kernels hand work to the
 // worker pool: r.run over [0,n) in at most parts contiguous chunks.
-func runParallel(n, parts int, r runner) { parallelRun(n, parts, r) }
+func runParallel(n, parts int, t parallel.Task) { parallel.ForChunks(n, parts, t) }

@@ -109,7 +109,7 @@ func (t *tiledInt8) pack(p *PackedInt8, threads int, w []float32, ldw int) {
 	runParallel(p.nPanels, parts, &packInt8Job{p: p, w: w, ldw: ldw}) // once per weight: may allocate
 }
 
-func (j *packInt8Job) run(lo, hi int) {
+func (j *packInt8Job) Run(lo, hi int) {
 	p := j.p
 	q := make([]int8, p.k)
 	for jp := lo; jp < hi; jp++ {
@@ -199,7 +199,7 @@ func (t *tiledInt8) gemm(threads, m int, a []float32, lda int, w *PackedInt8, c 
 
 var int8Jobs = sync.Pool{New: func() any { return new(int8Job) }}
 
-func (j *int8Job) run(lo, hi int) {
+func (j *int8Job) Run(lo, hi int) {
 	if j.splitN {
 		j.band(0, j.m, lo, hi)
 	} else {

@@ -144,7 +144,7 @@ var (
 	tiledJobs = sync.Pool{New: func() any { return new(tiledJob) }}
 )
 
-func (j *packBJob) run(lo, hi int) {
+func (j *packBJob) Run(lo, hi int) {
 	p := j.p
 	if !j.transB {
 		j.packRows(lo, hi)
@@ -287,7 +287,7 @@ func (t *tiledBF16) gemm(threads int, transA bool, m int, alpha float32, a []flo
 	runParallel(units, parts, j)
 }
 
-func (j *tiledJob) run(lo, hi int) {
+func (j *tiledJob) Run(lo, hi int) {
 	if j.splitN {
 		j.band(0, j.m, lo, hi)
 	} else {

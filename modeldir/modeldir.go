@@ -20,7 +20,7 @@ import (
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/hub"
 	"github.com/nerkit/nerkit/internal/atomicfile"
-	"github.com/nerkit/nerkit/kernels"
+	"github.com/nerkit/nerkit/parallel"
 	"github.com/nerkit/nerkit/wordpiece"
 )
 
@@ -126,17 +126,12 @@ func Load(ctx context.Context, model string, threads int) (*Loaded, error) {
 		return nil, err
 	}
 	if threads > 0 {
-		setThreads(m, threads)
+		// The engine's one thread setting (matrix products, element-wise
+		// passes), shared by every model in the process: without it, a server
+		// of one thread per worker ran every product on all cores.
+		parallel.SetThreads(threads)
 	}
 	return &Loaded{Model: m, Tok: tok, Labels: labels, Dir: dir, Name: Name(model), Notes: rep.Notes, Windowing: win}, nil
-}
-
-// setThreads sets the compute threads of m's element-wise work and of the
-// matrix products, whose pool every model in the process shares: without the
-// second, a server of one thread per worker ran every product on all cores.
-func setThreads(m *bert.Model, n int) {
-	m.SetThreads(n)
-	kernels.SetThreads(n)
 }
 
 // readWindowing reads nerkit.json; without it, windows are the model's

@@ -11,7 +11,7 @@ import (
 	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/conll"
-	"github.com/nerkit/nerkit/kernels"
+	"github.com/nerkit/nerkit/parallel"
 	"github.com/nerkit/nerkit/wordpiece"
 )
 
@@ -135,8 +135,8 @@ func TestResolveRefusesPaths(t *testing.T) {
 // Loading with n threads sizes the matrix products' pool to n, not only the
 // model's element-wise work; 0 leaves the pool as it was.
 func TestLoadSetsTheGEMMThreads(t *testing.T) {
-	prev := kernels.Threads()
-	t.Cleanup(func() { kernels.SetThreads(prev) })
+	prev := parallel.Threads()
+	t.Cleanup(func() { parallel.SetThreads(prev) })
 	dir := filepath.Join(t.TempDir(), "model")
 	if err := Save(dir, tinyModel(t), nil); err != nil {
 		t.Fatal(err)
@@ -145,14 +145,14 @@ func TestLoadSetsTheGEMMThreads(t *testing.T) {
 	if _, err := Load(context.Background(), dir, n); err != nil {
 		t.Fatal(err)
 	}
-	if got := kernels.Threads(); got != n {
+	if got := parallel.Threads(); got != n {
 		t.Fatalf("after loading with %d threads the GEMM uses %d", n, got)
 	}
-	kernels.SetThreads(prev)
+	parallel.SetThreads(prev)
 	if _, err := Load(context.Background(), dir, 0); err != nil {
 		t.Fatal(err)
 	}
-	if got := kernels.Threads(); got != prev {
+	if got := parallel.Threads(); got != prev {
 		t.Fatalf("loading with 0 threads changed the GEMM's from %d to %d", prev, got)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/defaultdata"
 	"github.com/nerkit/nerkit/evaluate"
-	"github.com/nerkit/nerkit/kernels"
+	"github.com/nerkit/nerkit/parallel"
 	"github.com/nerkit/nerkit/metrics"
 	"github.com/nerkit/nerkit/modeldir"
 	"github.com/nerkit/nerkit/optim"
@@ -93,7 +93,7 @@ func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {
 		return nil, err
 	}
 	if cfg.Threads > 0 {
-		kernels.SetThreads(cfg.Threads)
+		parallel.SetThreads(cfg.Threads)
 	}
 	if err := extractEmbeddedData(&cfg); err != nil {
 		return nil, err
@@ -234,9 +234,6 @@ func loadModel(ctx context.Context, cfg *Config, files dataFiles, log io.Writer)
 		if err := ld.Labels.Validate(f); err != nil {
 			return nil, err
 		}
-	}
-	if cfg.Threads > 0 {
-		ld.Model.SetThreads(cfg.Threads)
 	}
 	// Saved with the model, so evaluating it later cuts texts as the run did.
 	ld.Windowing = modeldir.Windowing{MaxLength: cfg.MaxLength, Stride: cfg.Stride}

@@ -12,18 +12,18 @@ import (
 // torch.backends.mkldnn.verbose) said about a run: its version, the CPU ISA
 // it detected, and which implementation ran each primitive.
 type OneDNN struct {
-	Version string      // "v2.6.3"
-	ISA     string      // the detected ISA, in oneDNN's words
-	Uses    []OneDNNUse // one per primitive, implementation and source type; most time first
+	Version string      `json:"version,omitempty"` // "v2.6.3"
+	ISA     string      `json:"isa,omitempty"`     // the detected ISA, in oneDNN's words
+	Uses    []OneDNNUse `json:"uses,omitempty"`    // one per primitive, implementation and source type; most time first
 }
 
 // OneDNNUse sums the executions of one primitive kind by one implementation.
 type OneDNNUse struct {
-	Primitive string  // matmul, inner_product, convolution, eltwise, ...
-	Impl      string  // brg:avx512_core_amx_bf16, jit:avx512_core, ...
-	SrcType   string  // bf16, f32, s8, u8
-	Calls     int     // executions
-	Ms        float64 // their total time as oneDNN measured it
+	Primitive string  `json:"primitive"` // matmul, inner_product, convolution, eltwise, ...
+	Impl      string  `json:"impl"`      // brg:avx512_core_amx_bf16, jit:avx512_core, ...
+	SrcType   string  `json:"src"`       // bf16, f32, s8, u8
+	Calls     int     `json:"calls"`     // executions
+	Ms        float64 `json:"ms"`        // their total time as oneDNN measured it
 }
 
 // ParseOneDNNVerbose reads oneDNN verbose lines, in the formats of oneDNN 1.x

@@ -56,11 +56,11 @@ type Backend struct {
 	OpenBLASThreads   int               `json:"openblas_threads,omitempty"`
 	ATenCPUCapability string            `json:"aten_cpu_capability,omitempty"`
 	EnvSet            map[string]string `json:"env_set,omitempty"` // capping variables the engine still saw
-	OneDNNVerbose     []string          `json:"onednn_verbose,omitempty"`
+	OneDNNVerbose     []string          `json:"-"`                 // the script's "onednn_verbose" lines, summarised in OneDNN
 	Runtime           string            `json:"runtime,omitempty"` // ONNX Runtime: provider and options
 	GEMM              string            `json:"gemm,omitempty"`    // "mlas": ONNX Runtime's own GEMM
 	EnvRemoved        []string          `json:"env_removed,omitempty"`
-	OneDNN            OneDNN            `json:"-"`
+	OneDNN            OneDNN            `json:"onednn"`
 }
 
 // GEMMISA is the instructions the engine's matrix products ran on: oneDNN's
@@ -180,7 +180,11 @@ func parseReference(out io.Reader) ([]Result, *Backend, error) {
 			if err := json.Unmarshal(line, b); err != nil {
 				return nil, nil, fmt.Errorf("reading its backend line: %w", err)
 			}
-			b.OneDNN = ParseOneDNNVerbose(b.OneDNNVerbose)
+			var raw struct {
+				Verbose []string `json:"onednn_verbose"`
+			}
+			_ = json.Unmarshal(line, &raw) // decoded once above without error
+			b.OneDNNVerbose, b.OneDNN = raw.Verbose, ParseOneDNNVerbose(raw.Verbose)
 			continue
 		}
 		var r Result

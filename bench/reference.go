@@ -261,11 +261,14 @@ type ONNXExport struct {
 func ONNXMeta(dir string) string { return filepath.Join(dir, "bert.json") }
 
 // ONNXAvailable says whether scripts/bench-onnx.sh has installed
-// onnxruntime-node and exported a model into dir.
-func ONNXAvailable(dir string) bool {
-	_, err1 := os.Stat(ONNXMeta(dir))
-	_, err2 := os.Stat(filepath.Join(dir, "node_modules", "onnxruntime-node", "package.json"))
-	return err1 == nil && err2 == nil
+// onnxruntime-node into dir and exported shape s's model there.
+func ONNXAvailable(dir string, s Shape) bool {
+	_, err := os.Stat(filepath.Join(dir, "node_modules", "onnxruntime-node", "package.json"))
+	if err != nil {
+		return false
+	}
+	_, err = ReadONNXExport(dir, s)
+	return err == nil
 }
 
 // ReadONNXExport reads the export's metadata and checks it is shape s's
@@ -295,6 +298,9 @@ func RunONNX(node, script, dir string, s Shape, stderr io.Writer) ([]Result, *Ba
 	e, err := ReadONNXExport(dir, s)
 	if err != nil {
 		return nil, nil, err
+	}
+	if _, err := os.Stat(script); err != nil {
+		return nil, nil, fmt.Errorf("ONNX Runtime benchmark script: %w (run from the repository root or pass --onnx-script)", err)
 	}
 	argv := []string{node, script, "--dir", dir, "--model", filepath.Join(dir, e.Model), "--threads", strconv.Itoa(s.Threads),
 		"--warmup", strconv.Itoa(s.Warmup), "--steps", strconv.Itoa(s.Steps)}

@@ -167,7 +167,50 @@ func TestReadONNXExport(t *testing.T) {
 	if _, err := ReadONNXExport(dir, s); err == nil || !strings.Contains(err.Error(), "--seq 128") {
 		t.Fatalf("shape mismatch: %v", err)
 	}
-	if ONNXAvailable(dir) {
+	if ONNXAvailable(dir, BertBase()) {
 		t.Fatal("available without onnxruntime-node")
+	}
+	pkg := filepath.Join(dir, "node_modules", "onnxruntime-node")
+	if err := os.MkdirAll(pkg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(pkg, "package.json"), []byte(`{"version": "1.30.0"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !ONNXAvailable(dir, BertBase()) || ONNXAvailable(dir, s) {
+		t.Fatal("available only for the exported shape")
+	}
+}
+
+// The ONNX Runtime row: the runner gets the export's folder, model and
+// threads, and its products count as MLAS's fp32 kernel for this CPU.
+func TestONNXRun(t *testing.T) {
+	dir := t.TempDir()
+	meta := `{"model": "bert.onnx", "batch": 32, "seq": 64, "layers": 12, "hidden": 768, "heads": 12, "ff": 3072, "vocab": 119547, "labels": 9}`
+	if err := os.WriteFile(ONNXMeta(dir), []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	argsOut := filepath.Join(dir, "args")
+	t.Setenv("FAKE_ARGS_OUT", argsOut)
+	script := writeScript(t, `#!/bin/sh
+echo "$@" > "$FAKE_ARGS_OUT"
+echo '{"engine": "onnxruntime-node 1.30.0", "what": "inference", "batch": 32, "seq": 64, "threads": 2, "s_per_batch": 1.0, "min": 0.9, "max": 1.2}'
+echo '{"engine": "onnxruntime-node 1.30.0", "what": "backend", "gemm": "mlas", "runtime": "CPU execution provider"}'
+`)
+	rs, b, err := RunONNX("/bin/sh", script, dir, BertBase(), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args, _ := os.ReadFile(argsOut)
+	for _, want := range []string{"--dir " + dir, "--model " + filepath.Join(dir, "bert.onnx"), "--threads 2"} {
+		if !strings.Contains(string(args), want) {
+			t.Errorf("arguments %q lack %q", args, want)
+		}
+	}
+	if len(rs) != 1 || rs[0].ISA != mlasISA() || rs[0].GFLOPPerS != InferenceFLOPs(BertBase(), 32)/1e9 || b.Runtime != "CPU execution provider" {
+		t.Fatalf("%+v %+v", rs, b)
+	}
+	if _, _, err := RunONNX("/bin/sh", filepath.Join(dir, "missing.js"), dir, BertBase(), io.Discard); err == nil || !strings.Contains(err.Error(), "--onnx-script") {
+		t.Fatalf("missing script: %v", err)
 	}
 }

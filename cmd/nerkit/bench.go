@@ -75,7 +75,7 @@ object per measurement with the reference script's keys.`,
 					}
 				}
 			}
-			onnx = onnx || (torch && bench.ONNXAvailable(onnxDir))
+			onnx = onnx || (torch && bench.ONNXAvailable(onnxDir, s))
 			for range max(1, repeat) {
 				for _, w := range strings.Split(what, ",") {
 					switch w {
@@ -143,7 +143,7 @@ object per measurement with the reference script's keys.`,
 	f.IntVar(&s.Steps, "steps", s.Steps, "timed steps (the median is reported)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per measurement")
 	f.BoolVar(&torch, "torch", false, "also run the PyTorch reference script, fp32 and --bf16")
-	f.BoolVar(&onnx, "onnx", false, "also run ONNX Runtime's inference (after scripts/bench-onnx.sh; automatic with --torch once it has run)")
+	f.BoolVar(&onnx, "onnx", false, "also run ONNX Runtime's inference (after scripts/bench-onnx.sh; automatic with --torch when it exported this shape)")
 	f.StringVar(&onnxDir, "onnx-dir", ".cache/onnx", "where scripts/bench-onnx.sh installed onnxruntime-node and exported the model")
 	f.StringVar(&onnxScript, "onnx-script", "scripts/onnx/bench_ort.js", "the ONNX Runtime benchmark script (Node)")
 	f.StringVar(&node, "node", "node", "Node.js for the ONNX Runtime benchmark")

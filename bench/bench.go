@@ -5,6 +5,7 @@
 package bench
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -60,12 +61,15 @@ type Result struct {
 // Time is the measurement's time: per step, per batch or per product.
 func (r Result) Time() float64 { return max(r.SPerStep, r.SPerBatch) }
 
-// nerkitResult fills in what every nerkit measurement shares: engine, fp32
-// kernel ISA and % of its peak.
+// nerkitResult fills in what every nerkit measurement shares: the engine,
+// the ISA (the fp32 kernel's unless the measurement set another, as a
+// reduced-precision run does), its precision and % of that ISA's peak.
 func nerkitResult(r Result) Result {
 	r.Engine = Engine()
-	r.ISA = KernelISA(kernels.KernelName())
-	r.Precision = "fp32"
+	if r.ISA == ISAUnknown {
+		r.ISA = KernelISA(kernels.KernelName())
+	}
+	r.Precision = cmp.Or(r.ISA.Precision(), "fp32")
 	r.PercentPeak = PercentOfPeak(r.GFLOPPerS, r.ISA, r.Threads)
 	return r
 }

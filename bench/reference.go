@@ -50,6 +50,7 @@ func ReferenceEnv(env []string) (kept, removed []string) {
 // removed from its environment.
 type Backend struct {
 	Engine            string            `json:"engine"`
+	What              string            `json:"what"` // "backend"
 	OpenBLASLib       string            `json:"openblas_lib,omitempty"`
 	OpenBLASCore      string            `json:"openblas_core,omitempty"`
 	OpenBLASConfig    string            `json:"openblas_config,omitempty"`
@@ -103,7 +104,7 @@ func (b *Backend) Lines() []string {
 	if b.ATenCPUCapability != "" {
 		ls = append(ls, "ATen CPU capability "+b.ATenCPUCapability)
 	}
-	if len(b.OneDNNVerbose) > 0 {
+	if b.OneDNN.Version != "" || len(b.OneDNN.Uses) > 0 {
 		ls = append(ls, b.OneDNN.String())
 	}
 	if b.Runtime != "" {
@@ -309,4 +310,46 @@ func RunONNX(node, script, dir string, s Shape, stderr io.Writer) ([]Result, *Ba
 		return nil, nil, fmt.Errorf("running ONNX Runtime (scripts/bench-onnx.sh installs it): %w", err)
 	}
 	return rs, b, nil
+}
+
+// ReadJSON reads what `nerkit bench --json` printed (possibly several runs
+// appended to one file): measurements and backend lines, in order; the last
+// backend line of each engine wins.
+func ReadJSON(r io.Reader) ([]Result, []*Backend, error) {
+	var rs []Result
+	var bs []*Backend
+	seen := map[string]int{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<16), 64<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var probe struct {
+			What string `json:"what"`
+		}
+		if err := json.Unmarshal(line, &probe); err != nil {
+			return nil, nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		if probe.What == "backend" {
+			b := new(Backend)
+			if err := json.Unmarshal(line, b); err != nil {
+				return nil, nil, fmt.Errorf("line %d: %w", n, err)
+			}
+			if i, ok := seen[b.Engine]; ok {
+				bs[i] = b
+			} else {
+				seen[b.Engine] = len(bs)
+				bs = append(bs, b)
+			}
+			continue
+		}
+		var res Result
+		if err := json.Unmarshal(line, &res); err != nil {
+			return nil, nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		rs = append(rs, res)
+	}
+	return rs, bs, sc.Err()
 }

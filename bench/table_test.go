@@ -2,6 +2,8 @@ package bench
 
 import (
 	"bytes"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -48,5 +50,36 @@ func TestTableSaysWhatRan(t *testing.T) {
 	}
 	if strings.Contains(out, "4.50×") {
 		t.Errorf("compared different batch sizes:\n%s", out)
+	}
+}
+
+// What --json prints (several runs appended) reads back into the same
+// results and backends, so runs taken at different times can be tabulated
+// together.
+func TestReadJSONRoundTrip(t *testing.T) {
+	rs := []Result{
+		{Engine: "nerkit cpu (avx512-12x32)", What: "train_step", Batch: 16, Seq: 64, Threads: 2, SPerStep: 2, Min: 1.9, Max: 2.1, ISA: ISAAVX512FP32, Precision: "fp32"},
+		{Engine: "pytorch 1.13.0a0", What: "inference", Batch: 32, Seq: 64, Threads: 2, SPerBatch: 1.2, Min: 1.1, Max: 1.3, ISA: ISAAVX512FP32},
+		{Engine: "nerkit cpu (avx512-12x32)", What: "train_step", Batch: 16, Seq: 64, Threads: 2, SPerStep: 2.2, Min: 2.0, Max: 2.4, ISA: ISAAVX512FP32, Precision: "fp32"},
+	}
+	old := &Backend{Engine: "pytorch 1.13.0a0", What: "backend", OpenBLASCore: "Haswell"}
+	b := &Backend{Engine: "pytorch 1.13.0a0", What: "backend", OpenBLASCore: "SkylakeX", OneDNN: ParseOneDNNVerbose(verboseSample)}
+	var buf bytes.Buffer
+	for _, v := range []any{rs[0], rs[1], old, rs[2], b} {
+		line, _ := json.Marshal(v)
+		buf.Write(append(line, '\n'))
+	}
+	got, bs, err := ReadJSON(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, rs) || len(bs) != 1 || bs[0].OpenBLASCore != "SkylakeX" {
+		t.Fatalf("%+v %+v", got, bs)
+	}
+	if s := strings.Join(bs[0].Lines(), "\n"); !strings.Contains(s, "brg:avx512_core_amx") {
+		t.Fatalf("oneDNN summary lost: %s", s)
+	}
+	if _, _, err := ReadJSON(strings.NewReader("{\"what\": \"inference\"}\nnot json\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("bad line: %v", err)
 	}
 }

@@ -26,6 +26,7 @@ func init() {
 	var what, torchScript, python, onnxDir, onnxScript, node string
 	var asJSON, torch, onnx bool
 	var repeat int
+	var summarize []string
 	var one, cpuprofile string
 	cmd := &cobra.Command{
 		Use:   "bench [flags]",
@@ -60,6 +61,9 @@ object per measurement with the reference script's keys.`,
 					defer pprof.StopCPUProfile()
 				}
 				return benchOne(cmd.OutOrStdout(), one, s)
+			}
+			if len(summarize) > 0 {
+				return summarizeJSON(cmd.OutOrStdout(), summarize, s.Threads)
 			}
 			var results []bench.Result
 			backends := map[string]*bench.Backend{}
@@ -114,6 +118,7 @@ object per measurement with the reference script's keys.`,
 			}
 			if asJSON {
 				for _, b := range backends {
+					b.What = "backend"
 					out, _ := json.Marshal(b)
 					fmt.Fprintln(cmd.OutOrStdout(), string(out))
 				}
@@ -148,11 +153,32 @@ object per measurement with the reference script's keys.`,
 	f.StringVar(&onnxScript, "onnx-script", "scripts/onnx/bench_ort.js", "the ONNX Runtime benchmark script (Node)")
 	f.StringVar(&node, "node", "node", "Node.js for the ONNX Runtime benchmark")
 	f.IntVar(&repeat, "repeat", 1, "run every measurement this many times, interleaved, and report each one's median run")
+	f.StringSliceVar(&summarize, "summarize", nil, "measure nothing: tabulate the --json output in these files (runs taken at different times)")
 	f.StringVar(&torchScript, "torch-script", "testdata/tools/torch_bert_step.py", "the PyTorch reference script")
 	f.StringVar(&python, "python", "/usr/bin/python3", "Python with torch (Debian's python3-torch)")
 	f.StringVar(&one, "one", "", "run one measurement (train or infer) in this process and print it as JSON")
 	f.StringVar(&cpuprofile, "cpuprofile", "", "with --one: write a CPU profile (go tool pprof)")
 	rootCmd.AddCommand(cmd)
+}
+
+// summarizeJSON prints the table of --json runs saved in files.
+func summarizeJSON(w io.Writer, files []string, threads int) error {
+	var rs []bench.Result
+	var bs []*bench.Backend
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		r, b, err := bench.ReadJSON(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		rs, bs = append(rs, r...), append(bs, b...)
+	}
+	bench.PrintTable(w, bench.Summarize(rs), threads, bs)
+	return nil
 }
 
 // benchOne runs one model measurement and prints it as JSON.

@@ -164,7 +164,7 @@ object per measurement with the reference script's keys.`,
 // summarizeJSON prints the table of --json runs saved in files.
 func summarizeJSON(w io.Writer, files []string, threads int) error {
 	var rs []bench.Result
-	var bs []*bench.Backend
+	backends := map[string]*bench.Backend{} // the last file's report of each engine
 	for _, name := range files {
 		f, err := os.Open(name)
 		if err != nil {
@@ -175,7 +175,14 @@ func summarizeJSON(w io.Writer, files []string, threads int) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		rs, bs = append(rs, r...), append(bs, b...)
+		rs = append(rs, r...)
+		for _, b := range b {
+			backends[b.Engine] = b
+		}
+	}
+	var bs []*bench.Backend
+	for _, k := range slices.Sorted(maps.Keys(backends)) {
+		bs = append(bs, backends[k])
 	}
 	bench.PrintTable(w, bench.Summarize(rs), threads, bs)
 	return nil

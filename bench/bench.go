@@ -5,8 +5,8 @@
 package bench
 
 import (
+	"cmp"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"time"
 
@@ -51,6 +51,27 @@ type Result struct {
 	Transpose      string  `json:"transpose,omitempty"`
 	PeakMemMB      float64 `json:"peak_mem_mb,omitempty"`
 	KernelSelected string  `json:"kernel,omitempty"`
+	// ISA is the instructions the matrix products ran on and PercentPeak's
+	// yardstick; Precision their operand type (fp32, bf16, int8).
+	ISA       ISA    `json:"isa,omitempty"`
+	Precision string `json:"precision,omitempty"`
+	Repeats   int    `json:"repeats,omitempty"` // runs summarised into this one (Summarize)
+}
+
+// Time is the measurement's time: per step, per batch or per product.
+func (r Result) Time() float64 { return max(r.SPerStep, r.SPerBatch) }
+
+// nerkitResult fills in what every nerkit measurement shares: the engine,
+// the ISA (the fp32 kernel's unless the measurement set another, as a
+// reduced-precision run does), its precision and % of that ISA's peak.
+func nerkitResult(r Result) Result {
+	r.Engine = Engine()
+	if r.ISA == ISAUnknown {
+		r.ISA = KernelISA(kernels.KernelName())
+	}
+	r.Precision = cmp.Or(r.ISA.Precision(), "fp32")
+	r.PercentPeak = PercentOfPeak(r.GFLOPPerS, r.ISA, r.Threads)
+	return r
 }
 
 // Engine names nerkit's CPU engine with its GEMM kernel.
@@ -142,8 +163,8 @@ func TrainStep(s Shape) (Result, error) {
 		return Result{}, err
 	}
 	g := s.trainFLOPs(s.Batch) / med / 1e9
-	return Result{Engine: Engine(), What: "train_step", Batch: s.Batch, Seq: s.Seq, Threads: s.Threads, SPerStep: med, Min: lo, Max: hi,
-		TokensPerS: float64(s.Batch*s.Seq) / med, GFLOPPerS: g, PercentPeak: 100 * g / peak(s.Threads)}, nil
+	return nerkitResult(Result{What: "train_step", Batch: s.Batch, Seq: s.Seq, Threads: s.Threads, SPerStep: med, Min: lo, Max: hi,
+		TokensPerS: float64(s.Batch*s.Seq) / med, GFLOPPerS: g}), nil
 }
 
 // Inference times a forward pass without dropout or gradients.
@@ -163,8 +184,8 @@ func Inference(s Shape) (Result, error) {
 		return Result{}, err
 	}
 	g := InferenceFLOPs(s, s.InferBatch) / med / 1e9
-	return Result{Engine: Engine(), What: "inference", Batch: s.InferBatch, Seq: s.Seq, Threads: s.Threads, SPerBatch: med, Min: lo, Max: hi,
-		TokensPerS: float64(s.InferBatch*s.Seq) / med, SentencesPerS: float64(s.InferBatch) / med, GFLOPPerS: g, PercentPeak: 100 * g / peak(s.Threads)}, nil
+	return nerkitResult(Result{What: "inference", Batch: s.InferBatch, Seq: s.Seq, Threads: s.Threads, SPerBatch: med, Min: lo, Max: hi,
+		TokensPerS: float64(s.InferBatch*s.Seq) / med, SentencesPerS: float64(s.InferBatch) / med, GFLOPPerS: g}), nil
 }
 
 // GEMM times C = op(A)·op(B) for an m×k by k×n product.
@@ -197,12 +218,6 @@ func GEMM(m, n, k int, transA, transB bool, threads, warmup, steps int) Result {
 	if transB {
 		tr = tr[:1] + "T"
 	}
-	return Result{Engine: Engine(), What: "gemm", M: m, N: n, K: k, Transpose: tr, Threads: threads, SPerStep: med, Min: lo, Max: hi,
-		GFLOPPerS: g, PercentPeak: 100 * g / peak(threads), KernelSelected: kernels.KernelName()}
-}
-
-// peak is the AVX2 peak the issue defines (2 FMA units × 8 lanes × 2 flops ×
-// clock) for the threads used.
-func peak(threads int) float64 {
-	return kernels.PeakGFLOPS() / float64(runtime.NumCPU()) * float64(threads)
+	return nerkitResult(Result{What: "gemm", M: m, N: n, K: k, Transpose: tr, Threads: threads, SPerStep: med, Min: lo, Max: hi,
+		GFLOPPerS: g, KernelSelected: kernels.KernelName()})
 }

@@ -1,6 +1,10 @@
 package bench
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/nerkit/nerkit/kernels"
+)
 
 // The FLOP count must be the reference script's: 6 × non-embedding
 // parameters × tokens + layers × 2 × 2 × B × T² × H × 3.
@@ -23,6 +27,12 @@ func TestMeasurementsRun(t *testing.T) {
 	r, err := TrainStep(s)
 	if err != nil || r.SPerStep <= 0 || r.GFLOPPerS <= 0 || r.What != "train_step" {
 		t.Fatalf("%+v %v", r, err)
+	}
+	if r.ISA != KernelISA(kernels.KernelName()) || r.Precision != "fp32" {
+		t.Fatalf("nerkit's fp32 step is labelled %q %q", r.ISA, r.Precision)
+	}
+	if want := PercentOfPeak(r.GFLOPPerS, r.ISA, 1); r.PercentPeak != want {
+		t.Fatalf("%% of peak %g, want %g (against %s)", r.PercentPeak, want, r.ISA)
 	}
 	r, err = Inference(s)
 	if err != nil || r.SPerBatch <= 0 || r.What != "inference" {

@@ -58,7 +58,7 @@ func main() {
 func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("nerkit-beam "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var o jobs.IO
+	o := jobs.IO{Source: source.Options{Format: source.CoNLL}}
 	fs.StringVar(&o.Input, "input", "", "input files: a glob on any Beam filesystem (local, gs://, s3://)")
 	fs.StringVar(&o.Output, "output", "", "prefix of the output files, e.g. out/tags or gs://bucket/tags")
 	fs.IntVar(&o.Source.TokenCol, "token-col", 0, "CoNLL: 1-based column holding the token (0 = first)")

@@ -17,7 +17,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/fileio"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"github.com/nerkit/nerkit/beam/internal/infer"
+	"github.com/nerkit/nerkit/beam/internal/counters"
 	"github.com/nerkit/nerkit/beam/internal/nerkitapi"
 	"github.com/nerkit/nerkit/beam/internal/source"
 )
@@ -144,7 +144,7 @@ func (f *fileStatsFn) ProcessElement(ctx context.Context, file fileio.ReadableFi
 		if !f.Opt.SkipBadLines {
 			return fmt.Errorf("%s", b.Error)
 		}
-		infer.BadLines.Inc(ctx, 1)
+		counters.BadLines.Inc(ctx, 1)
 		emitBad(b)
 	}
 	if cf != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/nerkit/nerkit/beam/internal/counters"
 	"github.com/nerkit/nerkit/beam/internal/nerkitapi"
 	"github.com/nerkit/nerkit/beam/internal/score"
 	"github.com/nerkit/nerkit/beam/internal/source"
@@ -76,9 +77,9 @@ func (f *evalFn) StartBundle(_ context.Context, _ func(string), _ func(string, s
 func (f *evalFn) ProcessElement(ctx context.Context, it source.Item, emit func(string), emitCounts func(string, score.Counts), emitBad func(source.BadInput)) error {
 	if !f.inBundle {
 		f.inBundle = true
-		Bundles.Inc(ctx, 1)
+		counters.Bundles.Inc(ctx, 1)
 		if f.reported {
-			ModelLoads.Inc(ctx, 1)
+			counters.ModelLoads.Inc(ctx, 1)
 			f.reported = false
 		}
 	}
@@ -116,8 +117,8 @@ func (f *evalFn) flush(ctx context.Context, emit func(string), emitCounts func(s
 		if len(items) == 0 {
 			continue
 		}
-		Batches.Inc(ctx, 1)
-		Items.Inc(ctx, int64(len(items)))
+		counters.Batches.Inc(ctx, 1)
+		counters.Items.Inc(ctx, int64(len(items)))
 		sents := make([]nerkitapi.Sentence, len(items))
 		for i, it := range items {
 			sents[i] = it.Sentence()
@@ -155,7 +156,7 @@ func (f *evalFn) checkLabels(ctx context.Context, file string, items []source.It
 		if !f.Opt.SkipBadLines {
 			return nil, err
 		}
-		BadLines.Inc(ctx, 1)
+		counters.BadLines.Inc(ctx, 1)
 		emitBad(source.BadInput{Place: it.Place(), Error: err.Error(), Text: itemText(it)})
 	}
 	return ok, nil
@@ -179,7 +180,7 @@ func (f *evalFn) emit(ctx context.Context, it source.Item, pred []string, emit f
 	if !f.Opt.SkipBadLines {
 		return fmt.Errorf("%s", msg)
 	}
-	BadLines.Inc(ctx, 1)
+	counters.BadLines.Inc(ctx, 1)
 	emitBad(source.BadInput{Place: it.Place(), Error: msg, Text: itemText(it)})
 	return nil
 }

@@ -14,28 +14,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 
 	"github.com/nerkit/nerkit/beam/internal/nerkitapi"
-)
-
-// Namespace of nerkit-beam's metrics.
-const Namespace = "nerkit"
-
-// Counters every inference stage reports.
-var (
-	// ModelLoads counts model loads: one per worker process.
-	ModelLoads = beam.NewCounter(Namespace, "model_loads")
-	// Bundles counts the bundles that inference DoFns processed.
-	Bundles = beam.NewCounter(Namespace, "bundles")
-	// Batches counts the micro-batches sent to the engine.
-	Batches = beam.NewCounter(Namespace, "batches")
-	// Items counts the texts or sentences run through the model.
-	Items = beam.NewCounter(Namespace, "items")
-	// BadLines counts inputs sent to the dead-letter output.
-	BadLines = beam.NewCounter(Namespace, "bad_lines")
 )
 
 // ModelSpec says which model to load and how; it travels to the workers

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/nerkit/nerkit/beam/internal/counters"
 	"github.com/nerkit/nerkit/beam/internal/nerkitapi"
 	"github.com/nerkit/nerkit/beam/internal/record"
 	"github.com/nerkit/nerkit/beam/internal/source"
@@ -80,9 +81,9 @@ func (f *predictFn) ProcessElement(ctx context.Context, _ beam.EventTime, it sou
 	if !f.inBundle {
 		// Counters need a bundle's context, which Setup lacks.
 		f.inBundle = true
-		Bundles.Inc(ctx, 1)
+		counters.Bundles.Inc(ctx, 1)
 		if f.reported {
-			ModelLoads.Inc(ctx, 1)
+			counters.ModelLoads.Inc(ctx, 1)
 			f.reported = false
 		}
 	}
@@ -123,8 +124,8 @@ func (f *predictFn) flush(ctx context.Context, emit func(string), emitBad func(s
 		if len(group) == 0 {
 			continue
 		}
-		Batches.Inc(ctx, 1)
-		Items.Inc(ctx, int64(len(group)))
+		counters.Batches.Inc(ctx, 1)
+		counters.Items.Inc(ctx, int64(len(group)))
 		recs, err := f.predict(ctx, group)
 		if err == nil {
 			for _, r := range recs {
@@ -155,7 +156,7 @@ func (f *predictFn) isolate(ctx context.Context, group []source.Item, emit func(
 		if !f.Opt.SkipBadLines {
 			return fmt.Errorf("%s", msg)
 		}
-		BadLines.Inc(ctx, 1)
+		counters.BadLines.Inc(ctx, 1)
 		emitBad(source.BadInput{Place: it.Place(), Error: msg, Text: itemText(it)})
 	}
 	return nil

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
 	"github.com/nerkit/nerkit/beam/internal/corpusstats"
+	"github.com/nerkit/nerkit/beam/internal/counters"
 	"github.com/nerkit/nerkit/beam/internal/infer"
 	"github.com/nerkit/nerkit/beam/internal/nerkitapi"
 	"github.com/nerkit/nerkit/beam/internal/score"
@@ -151,14 +152,14 @@ type Counters map[string]int64
 func Run(ctx context.Context, p *beam.Pipeline) (Counters, error) {
 	res, err := beamx.RunWithMetrics(ctx, p)
 	if err != nil {
-		return nil, err
+		return nil, jobError(err)
 	}
 	if res == nil {
 		return nil, nil
 	}
 	c := Counters{}
 	for _, r := range res.Metrics().AllMetrics().Counters() {
-		if r.Namespace() == infer.Namespace {
+		if r.Namespace() == counters.Namespace {
 			c[r.Name()] += r.Result()
 		}
 	}
@@ -237,3 +238,27 @@ func ScoresJSON(r nerkitapi.Score) ([]byte, error) {
 	err := enc.Encode(r)
 	return b.Bytes(), err
 }
+
+// jobError puts the cause of a failed job first: the error a DoFn
+// returned (file:line: what is wrong) ends the runner's long report.
+func jobError(err error) error {
+	msg := err.Error()
+	const marker = "failed:\n"
+	i := strings.LastIndex(msg, marker)
+	if i < 0 {
+		return err
+	}
+	cause := strings.TrimSpace(msg[i+len(marker):])
+	if cause == "" || strings.Contains(cause, "\n") {
+		return err
+	}
+	return &JobError{Cause: cause, Report: msg}
+}
+
+// JobError is a failed job: the cause, and the runner's whole report.
+type JobError struct {
+	Cause  string
+	Report string
+}
+
+func (e *JobError) Error() string { return e.Cause + " (the job failed)" }

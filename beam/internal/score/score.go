@@ -23,8 +23,8 @@ import (
 
 // TypeCounts are the entity counts of one type.
 type TypeCounts struct {
-	Type                  string
-	Gold, Found, Correct  int
+	Type                 string
+	Gold, Found, Correct int
 }
 
 // Counts are the figures behind a conlleval report.

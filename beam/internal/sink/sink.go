@@ -17,6 +17,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/nerkit/nerkit/beam/internal/counters"
 )
 
 // ShardName is the name of shard i of n.
@@ -77,6 +79,7 @@ func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, lines func
 	return WriteFile(ctx, ShardName(f.Prefix, shard, f.Shards, f.Ext), func(w io.Writer) error {
 		var line string
 		for lines(&line) {
+			counters.Written.Inc(ctx, 1)
 			if _, err := io.WriteString(w, line); err != nil {
 				return err
 			}

@@ -22,6 +22,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/fileio"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/nerkit/nerkit/beam/internal/counters"
 	"github.com/nerkit/nerkit/beam/internal/nerkitapi"
 )
 
@@ -164,7 +165,8 @@ type readFn struct {
 	Opt Options
 }
 
-func (f *readFn) ProcessElement(ctx context.Context, file fileio.ReadableFile, emit func(Item), emitBad func(BadInput)) error {
+func (f *readFn) ProcessElement(ctx context.Context, file fileio.ReadableFile, emitItem func(Item), emitBad func(BadInput)) error {
+	var emit func(Item)
 	name := file.Metadata.Path
 	rc, err := file.Open(ctx)
 	if err != nil {
@@ -173,10 +175,15 @@ func (f *readFn) ProcessElement(ctx context.Context, file fileio.ReadableFile, e
 	defer rc.Close()
 	fail := func(b BadInput) error {
 		if f.Opt.SkipBadLines {
+			counters.BadLines.Inc(ctx, 1)
 			emitBad(b)
 			return nil
 		}
 		return fmt.Errorf("%s", b.Error)
+	}
+	emit = func(it Item) {
+		counters.Read.Inc(ctx, 1)
+		emitItem(it)
 	}
 	switch format := FormatOf(f.Opt.Format, name); {
 	case format == CoNLL || f.Opt.Labelled:

@@ -35,8 +35,15 @@ type (
 	PredictedTag = pipeline.Word
 )
 
-// IOB2 is the scheme nerkit uses inside, and writes for unlabelled input.
-const IOB2 = conll.IOB2
+// Schemes and scoring modes by name.
+const (
+	IOB1      = conll.IOB1
+	IOB2      = conll.IOB2
+	BIOES     = conll.BIOES
+	BILOU     = conll.BILOU
+	Conlleval = metrics.Conlleval
+	Strict    = metrics.Strict
+)
 
 // ParseScheme reads a --scheme value (auto, iob1, iob2, bioes, bilou).
 func ParseScheme(name string) (Scheme, error) { return conll.ParseScheme(name) }
@@ -69,6 +76,12 @@ func WriteCoNLL(w io.Writer, sents []Sentence, preds [][]string, scheme Scheme) 
 // holding only it (ending with a blank line).
 func ScoreSentence(gold, pred []string, mode ScoreMode) (Score, error) {
 	return metrics.Score([][]string{gold}, [][]string{pred}, mode)
+}
+
+// ScoreCorpus scores whole corpora at once, as `nerkit score` scores a file
+// holding them in order.
+func ScoreCorpus(gold, pred [][]string, mode ScoreMode) (Score, error) {
+	return metrics.Score(gold, pred, mode)
 }
 
 // FormatConlleval prints conlleval.pl's report, as `nerkit score` does.

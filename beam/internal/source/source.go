@@ -344,5 +344,11 @@ func blockAround(lines []string, i int) (first, last int) {
 	return first, last
 }
 
-// blank reports a line CoNLL reads as a sentence boundary.
-func blank(l string) bool { return strings.Trim(l, " \t\r\v\f") == "" }
+// blank reports a line CoNLL reads as a sentence boundary: blank, or a
+// -DOCSTART- line.
+func blank(l string) bool {
+	const space = " \t\r\v\f" // CoNLL splits on ASCII blanks only
+	l = strings.Trim(l, space)
+	rest, doc := strings.CutPrefix(l, "-DOCSTART-")
+	return l == "" || doc && (rest == "" || strings.ContainsAny(rest[:1], space))
+}

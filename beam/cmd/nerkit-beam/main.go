@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -101,6 +102,9 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := shipSelf(); err != nil {
+		return err
+	}
 	if !beam.Initialized() {
 		beam.Init()
 	}
@@ -165,4 +169,32 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		}
 	})
 	return err
+}
+
+// shipSelf makes this executable the workers' binary. Without
+// --worker_binary a runner that stages a worker (every environment but
+// LOOPBACK) would try to compile the program from source; nerkit-beam is
+// already the worker it needs when it runs on the workers' platform.
+func shipSelf() error {
+	value := func(name string) string { return strings.ToLower(flag.Lookup(name).Value.String()) }
+	if value("worker_binary") != "" {
+		return nil
+	}
+	runner, env := value("runner"), value("environment_type")
+	switch {
+	case env == "loopback":
+		return nil
+	case (runner == "" || runner == "prism") && env == "" && value("endpoint") == "":
+		return nil // Prism in this process runs the worker here too
+	case runner == "direct" || runner == "dot":
+		return nil
+	}
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		return fmt.Errorf("workers run linux/amd64: build a worker with GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build ./cmd/nerkit-beam and pass it as --worker_binary")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding this executable for --worker_binary: %w", err)
+	}
+	return flag.Set("worker_binary", exe)
 }

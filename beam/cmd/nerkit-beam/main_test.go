@@ -703,3 +703,32 @@ func TestUsageErrors(t *testing.T) {
 		t.Error("an empty glob succeeded")
 	}
 }
+
+func TestWorkerBinaryIsThisExecutable(t *testing.T) {
+	defer restoreFlags("runner", "environment_type", "worker_binary", "endpoint")()
+	for _, tc := range []struct {
+		runner, env, endpoint string
+		ships                 bool
+	}{
+		{"prism", "", "", false},
+		{"universal", "LOOPBACK", "localhost:8099", false},
+		{"flink", "DOCKER", "localhost:8099", true},
+		{"dataflow", "", "", true},
+	} {
+		flag.Set("runner", tc.runner)
+		flag.Set("environment_type", tc.env)
+		flag.Set("endpoint", tc.endpoint)
+		flag.Set("worker_binary", "")
+		if err := shipSelf(); err != nil {
+			t.Fatal(err)
+		}
+		exe, _ := os.Executable()
+		if got := flag.Lookup("worker_binary").Value.String(); (got == exe) != tc.ships || tc.ships && got == "" {
+			t.Errorf("%s/%s: --worker_binary %q, want this executable: %v", tc.runner, tc.env, got, tc.ships)
+		}
+	}
+	flag.Set("worker_binary", "/opt/nerkit-beam")
+	if err := shipSelf(); err != nil || flag.Lookup("worker_binary").Value.String() != "/opt/nerkit-beam" {
+		t.Errorf("a given --worker_binary was replaced (%v)", err)
+	}
+}

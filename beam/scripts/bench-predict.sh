@@ -34,8 +34,9 @@ for r in $(seq "$rounds"); do
   /usr/bin/time -f "round $r nerkit predict: wall %e s, CPU %U+%S s, max RSS %M KB" \
     ./nerkit predict --model "$model" --threads 2 "${inputs[@]}" > ref.jsonl
   rm -rf out
-  /usr/bin/time -f "round $r nerkit-beam predict: wall %e s, CPU %U+%S s, max RSS %M KB" \
+  /usr/bin/time -o time.txt -f "round $r nerkit-beam predict: wall %e s, CPU %U+%S s, max RSS %M KB" \
     ./nerkit-beam predict --model "$model" --threads 2 --input 'corpus/*.txt' --output out/tags 2> beam.log
+  cat time.txt
   grep 'nerkit-beam predict: done' beam.log
 done
 # Same records: nerkit predict's lines, in input order, against the shards

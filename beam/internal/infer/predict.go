@@ -38,7 +38,7 @@ func (o PredictOptions) Check() error {
 }
 
 func init() {
-	register.DoFn5x1[context.Context, beam.EventTime, source.Item, func(string), func(source.BadInput), error](&predictFn{})
+	register.DoFn4x1[context.Context, source.Item, func(string), func(source.BadInput), error](&predictFn{})
 	register.Emitter1[string]()
 	beam.RegisterType(reflect.TypeOf((*PredictOptions)(nil)).Elem())
 }
@@ -79,7 +79,7 @@ func (f *predictFn) StartBundle(ctx context.Context, _ func(string), _ func(sour
 	f.buf = f.buf[:0]
 }
 
-func (f *predictFn) ProcessElement(ctx context.Context, _ beam.EventTime, it source.Item, emit func(string), emitBad func(source.BadInput)) error {
+func (f *predictFn) ProcessElement(ctx context.Context, it source.Item, emit func(string), emitBad func(source.BadInput)) error {
 	if !f.inBundle {
 		// Counters need a bundle's context, which Setup lacks.
 		f.inBundle = true

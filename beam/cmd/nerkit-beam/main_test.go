@@ -676,6 +676,19 @@ func TestBadLinesFailOrGoToDeadLetters(t *testing.T) {
 	if !strings.Contains(stdout, "processed ") {
 		t.Errorf("eval printed no scores: %s", stdout)
 	}
+
+	// Nothing good at all still gives a (zero) result, and every bad
+	// sentence once in the dead letters.
+	allBad := filepath.Join(dir, "bad.conll")
+	writeFile(t, allBad, "a Q\nb O\n\nc Z-\n")
+	statsOut := filepath.Join(dir, "stats")
+	stdout, _ = mustBeam(t, "stats", "--input", allBad, "--output", statsOut, "--skip-bad-lines", "--json")
+	if !strings.Contains(stdout, `"files": 0`) {
+		t.Errorf("stats of a file with no good sentence: %s", stdout)
+	}
+	if dead = readShards(t, statsOut+"-deadletter", ".jsonl", 1); len(dead) != 2 {
+		t.Errorf("dead letters %q, want the 2 sentences", dead)
+	}
 }
 
 func TestUsageErrors(t *testing.T) {

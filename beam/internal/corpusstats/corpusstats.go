@@ -122,7 +122,10 @@ func init() {
 func Compute(s beam.Scope, glob string, opt source.Options) (statsJSON, bad beam.PCollection) {
 	s = s.Scope("corpusstats.Compute")
 	perFile, bad := beam.ParDo2(s, &fileStatsFn{Opt: opt}, source.Files(s, glob))
-	return beam.ParDo(s, encode, beam.Combine(s, Merge, perFile)), bad
+	// The empty corpus seeds the Combine, which gives nothing for no input
+	// (every file bad); merging it changes nothing.
+	all := beam.Combine(s, Merge, beam.Flatten(s, beam.Create(s, Corpus{}), perFile))
+	return beam.ParDo(s, encode, all), bad
 }
 
 type fileStatsFn struct {
@@ -230,7 +233,9 @@ func (s Summary) WriteText(w io.Writer) error {
 	fmt.Fprintf(tw, "scheme:\t%s\n", s.schemeLine())
 	fmt.Fprintf(tw, "sentences:\t%d\n", s.Sentences)
 	fmt.Fprintf(tw, "tokens:\t%d\n", s.Tokens)
-	fmt.Fprintf(tw, "longest sentence:\t%d words (%s:%d)\n", s.LongestSentence, s.LongestSentenceFile, s.LongestSentenceLine)
+	if s.LongestSentenceFile != "" {
+		fmt.Fprintf(tw, "longest sentence:\t%d words (%s:%d)\n", s.LongestSentence, s.LongestSentenceFile, s.LongestSentenceLine)
+	}
 	types := make([]string, 0, len(s.Entities))
 	total := 0
 	for t, n := range s.Entities {
@@ -265,7 +270,10 @@ func (s Summary) schemeLine() string {
 	for _, f := range s.PerFile {
 		n[f.Scheme]++
 	}
-	if len(n) == 1 {
+	switch len(n) {
+	case 0:
+		return "none (no file could be read)"
+	case 1:
 		return fmt.Sprintf("%s (all %d files)", s.Scheme, s.Files)
 	}
 	names := make([]string, 0, len(n))

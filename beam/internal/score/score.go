@@ -149,8 +149,11 @@ func init() {
 // Combine sums per-sentence counts (KV<file, Counts>) into one Report.
 func Combine(s beam.Scope, mode string, perSentence beam.PCollection) beam.PCollection {
 	s = s.Scope("score.Combine")
-	perFile := beam.CombinePerKey(s, Add, perSentence)
-	return beam.Combine(s, &reportFn{Mode: mode}, beam.ParDo(s, keyedFile, perFile))
+	perFile := beam.ParDo(s, keyedFile, beam.CombinePerKey(s, Add, perSentence))
+	// A global Combine of nothing gives nothing; the empty seed makes an
+	// input without a good sentence still give a (zero) report.
+	seed := beam.Create(s, FileCounts{})
+	return beam.Combine(s, &reportFn{Mode: mode}, beam.Flatten(s, seed, perFile))
 }
 
 func keyedFile(file string, c Counts) FileCounts { return FileCounts{File: file, Counts: c} }
@@ -167,6 +170,9 @@ type reportFn struct {
 func (f *reportFn) CreateAccumulator() reportAcc { return reportAcc{} }
 
 func (f *reportFn) AddInput(a reportAcc, fc FileCounts) reportAcc {
+	if fc.File == "" {
+		return a // the seed
+	}
 	a.Files = append(a.Files, fc)
 	return a
 }

@@ -308,6 +308,9 @@ func ParseCoNLL(data []byte, name string, opt nerkitapi.FormatOpts, skip bool) (
 			return f, bads
 		}
 		pe, ok := err.(*nerkitapi.ParseError)
+		if ok && pe.Line <= 0 && len(bads) > 0 && allBlank(lines) {
+			return nil, bads // every sentence was bad, and is reported already
+		}
 		if !skip || !ok || pe.Line <= 0 {
 			return nil, append(bads, BadInput{Place: name, Error: err.Error(), Text: ""})
 		}
@@ -351,4 +354,13 @@ func blank(l string) bool {
 	l = strings.Trim(l, space)
 	rest, doc := strings.CutPrefix(l, "-DOCSTART-")
 	return l == "" || doc && (rest == "" || strings.ContainsAny(rest[:1], space))
+}
+
+func allBlank(lines []string) bool {
+	for _, l := range lines {
+		if !blank(l) {
+			return false
+		}
+	}
+	return true
 }

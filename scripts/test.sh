@@ -26,6 +26,19 @@ echo "== deploy module (serving image, Kubernetes manifests)"
 # build nerkit with CGO_ENABLED=0 and run it from the image they make.
 (cd deploy && go vet ./... && if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; fi && go test -count=1 ./...)
 
+echo "== beam module (nerkit-beam, its own go.mod)"
+# The Apache Beam SDK stays out of nerkit's module; its pipelines are tested
+# here, on Prism in this process and through Prism's job server.
+# Everything runs pure Go (CGO_ENABLED=0), so the SDK compiles once.
+(
+  cd beam
+  export CGO_ENABLED=0
+  go vet ./...
+  go build ./...
+  if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; fi
+  go test -count=1 -timeout 10m ./...
+)
+
 echo "== fuzz (short)"
 # Each fuzz target runs briefly; the seed corpora also run as plain tests above.
 # The budget is a count of executions, not a duration: go1.26's coordinator can

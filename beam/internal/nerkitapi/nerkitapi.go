@@ -12,10 +12,11 @@ import (
 
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/dataset"
+	"github.com/nerkit/nerkit/evaluate"
 	"github.com/nerkit/nerkit/metrics"
+	"github.com/nerkit/nerkit/modeldir"
 	"github.com/nerkit/nerkit/pipeline"
 	"github.com/nerkit/nerkit/tagger"
-	"github.com/nerkit/nerkit/train"
 )
 
 // Types nerkit-beam passes around, named once here.
@@ -92,25 +93,27 @@ func FormatConlleval(r Score) string { return metrics.FormatConlleval(r) }
 // each call uses all the model's threads.
 type Model struct {
 	mu     sync.Mutex
-	ld     *train.Loaded
+	ld     *modeldir.Loaded
 	pipe   *pipeline.Pipeline
 	maxLen int
+	stride int
 	batch  int
 }
 
 // LoadModel opens a model directory (or hub id) with the settings of
 // `nerkit predict --threads --batch-size`.
 func LoadModel(ctx context.Context, dir string, threads, batch int) (*Model, error) {
-	ld, err := train.LoadForInference(ctx, dir, threads)
+	ld, err := modeldir.Load(ctx, dir, threads)
 	if err != nil {
 		return nil, err
 	}
-	maxLen := min(ld.Model.Config().MaxPositionEmbeddings, 512)
-	p := &pipeline.Pipeline{Tok: ld.Tok, Engine: pipeline.Inference(ld.Model), Labels: ld.Labels.Labels(), MaxLen: maxLen, BatchSize: batch}
+	// The windows the model was trained with (nerkit.json), as nerkit predict uses them.
+	maxLen, stride := ld.Windowing.MaxLength, ld.Windowing.Stride
+	p := &pipeline.Pipeline{Tok: ld.Tok, Engine: pipeline.Inference(ld.Model), Labels: ld.Labels.Labels(), MaxLen: maxLen, Stride: stride, BatchSize: batch}
 	if err := p.CheckLabels(); err != nil {
 		return nil, err
 	}
-	return &Model{ld: ld, pipe: p, maxLen: maxLen, batch: batch}, nil
+	return &Model{ld: ld, pipe: p, maxLen: maxLen, stride: stride, batch: batch}, nil
 }
 
 // Dir is the local directory the model was read from.
@@ -167,14 +170,14 @@ func (m *Model) CheckLabels(name string, sents []Sentence) error {
 func (m *Model) Evaluate(ctx context.Context, name string, sents []Sentence) ([][]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ex, st, err := dataset.Encode(sents, m.ld.Tok, m.ld.Labels, dataset.Options{MaxLen: m.maxLen, Source: name})
+	ex, st, err := dataset.Encode(sents, m.ld.Tok, m.ld.Labels, dataset.Options{MaxLen: m.maxLen, Stride: m.stride, Source: name})
 	if err != nil {
 		return nil, err
 	}
-	sp := &train.Split{Name: name, File: &conll.File{Name: name, Sentences: sents, Labelled: true}, Examples: ex, Stats: st}
+	sp := &evaluate.Split{Name: name, File: &conll.File{Name: name, Sentences: sents, Labelled: true}, Examples: ex, Stats: st}
 	// The scores Evaluate computes on the side are dropped: the pipeline
 	// scores the predictions as written, in the file's scheme.
-	ev, err := train.Evaluate(ctx, m.ld.Model, m.ld.Labels, sp, m.batch, m.ld.Tok.PadID(), metrics.Conlleval, nil)
+	ev, err := evaluate.Evaluate(ctx, m.ld.Model, m.ld.Labels, sp, m.batch, m.ld.Tok.PadID(), metrics.Conlleval, nil)
 	if err != nil {
 		return nil, err
 	}

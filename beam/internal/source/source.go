@@ -29,7 +29,7 @@ import (
 // Input formats.
 const (
 	Auto  = "auto"  // by extension: CoNLL extensions, .jsonl/.ndjson, else text
-	Text  = "text"  // one text per line; blank lines are skipped
+	Text  = "text"  // one text per line; a blank line is an empty text
 	JSONL = "jsonl" // {"id": ..., "text": "..."} per line
 	CoNLL = "conll" // token [...] [tag] lines, blank lines between sentences
 )
@@ -249,12 +249,14 @@ func parseLine(raw, name string, line int, jsonl bool) (*Item, error) {
 	if !utf8.ValidString(text) {
 		return nil, fmt.Errorf("invalid UTF-8")
 	}
-	if strings.TrimSpace(text) == "" {
-		return nil, nil
-	}
 	id := quote(name + ":" + strconv.Itoa(line))
 	if !jsonl {
+		// Every line is a text, a blank one too, as nerkit predict answers
+		// each input line with one output line.
 		return &Item{ID: id, File: name, Line: line, Text: text}, nil
+	}
+	if strings.TrimSpace(text) == "" {
+		return nil, nil
 	}
 	var rec struct {
 		ID   json.RawMessage  `json:"id"`

@@ -16,7 +16,8 @@ func TestParseLine(t *testing.T) {
 	}{
 		{raw: "Путин прилетел в Москву.", id: `"f.txt:7"`, text: "Путин прилетел в Москву."},
 		{raw: "CRLF line\r", id: `"f.txt:7"`, text: "CRLF line"},
-		{raw: "  \t ", nothing: true},
+		{raw: "  \t ", id: `"f.txt:7"`, text: "  \t "}, // a blank text line is an (empty) text, as nerkit predict answers it
+		{raw: "  \t ", jsonl: true, nothing: true},
 		{raw: "bad \xff", err: "invalid UTF-8"},
 		{raw: `{"id": "doc-1", "text": "a <b> & c"}`, jsonl: true, id: `"doc-1"`, text: "a <b> & c"},
 		{raw: `{"text": "x", "id": 17}`, jsonl: true, id: `17`, text: "x"},

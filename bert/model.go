@@ -219,6 +219,7 @@ func (m *Model) Layout() []ParamInfo { return m.infos }
 // to date: any deferred weight decay is applied first (see optim.AdamW).
 func (m *Model) Params() []float32 {
 	m.flushDecay()
+	m.weightsChanged() // the caller may write them
 	return m.params
 }
 
@@ -238,6 +239,7 @@ func (m *Model) SetThreads(n int) { parallel.SetThreads(n) }
 // with the next Step.
 func (m *Model) Tensors() map[string]checkpoint.Tensor {
 	m.flushDecay()
+	m.weightsChanged() // the caller may write them
 	out := make(map[string]checkpoint.Tensor, len(m.infos))
 	for _, p := range m.infos {
 		out[p.Name] = checkpoint.Tensor{Shape: append([]int(nil), p.Shape...), Data: m.params[p.Offset : p.Offset+p.Size : p.Offset+p.Size]}

@@ -94,9 +94,10 @@ type packedLayer struct {
 }
 
 // SetPrecision chooses the arithmetic of m's products (see Precision). Int8
-// models cannot train. Call it again after writing Params directly: the
-// converted weights are refreshed by Step, not by such writes. An inference
-// copy keeps the precision of the model it was taken from.
+// models cannot train. The converted weights are refreshed by the first
+// Forward after anything that may change the parameters (Step, Params,
+// Tensors); inference copies share them, so take copies after such changes,
+// as for the parameters themselves. A copy keeps its model's precision.
 func (m *Model) SetPrecision(p Precision) error {
 	switch {
 	case p != FP32 && p != BF16 && p != Int8:
@@ -164,9 +165,10 @@ func (p linearParams) pack(prec Precision) {
 	}
 }
 
-// weightsChanged marks the converted weights stale (after a Step).
+// weightsChanged marks the converted weights stale (after a Step, or when
+// the parameters were handed out for writing).
 func (m *Model) weightsChanged() {
-	if m.lp != nil {
+	if m.lp != nil && !m.inferenceOnly {
 		m.lp.fresh = false
 	}
 }

@@ -51,6 +51,7 @@ type Result struct {
 	Transpose      string  `json:"transpose,omitempty"`
 	PeakMemMB      float64 `json:"peak_mem_mb,omitempty"`
 	KernelSelected string  `json:"kernel,omitempty"`
+	Precision      string  `json:"precision,omitempty"` // fp32, bf16, int8 (TrainStepAt, InferenceAt)
 }
 
 // Engine names nerkit's CPU engine with its GEMM kernel.

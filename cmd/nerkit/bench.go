@@ -16,6 +16,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/nerkit/nerkit/bench"
+	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/kernels"
 	"github.com/spf13/cobra"
 )
@@ -28,7 +29,7 @@ func init() {
 	s := bench.BertBase()
 	var what, torchScript, python string
 	var asJSON, torch bool
-	var one, cpuprofile string
+	var one, cpuprofile, precisions string
 	cmd := &cobra.Command{
 		Use:   "bench [flags]",
 		Short: "Measure GEMM, training-step and inference speed (optionally side by side with PyTorch)",
@@ -55,7 +56,7 @@ per measurement with the reference script's keys.`,
 					}
 					defer pprof.StopCPUProfile()
 				}
-				return benchOne(cmd.OutOrStdout(), one, s)
+				return benchOne(cmd.OutOrStdout(), one, s, precisions)
 			}
 			var results []bench.Result
 			emit := func(r bench.Result) {
@@ -74,7 +75,13 @@ per measurement with the reference script's keys.`,
 						}
 					}
 				case "train", "infer":
-					r, err := benchSubprocess(w, s)
+					if precisions != "" {
+						if err := benchPrecisions(w, s, precisions, emit); err != nil {
+							return err
+						}
+						continue
+					}
+					r, err := benchSubprocess(w, s, "")
 					if err != nil {
 						return err
 					}
@@ -118,13 +125,21 @@ per measurement with the reference script's keys.`,
 	f.StringVar(&python, "python", "/usr/bin/python3", "Python with torch (Debian's python3-torch)")
 	f.StringVar(&one, "one", "", "run one measurement (train or infer) in this process and print it as JSON")
 	f.StringVar(&cpuprofile, "cpuprofile", "", "with --one: write a CPU profile (go tool pprof)")
+	f.StringVar(&precisions, "precision", "", "comma-separated precisions of train and infer ("+bert.Precisions+"; int8 infers only; % of peak is of the instructions that ran)")
 	rootCmd.AddCommand(cmd)
 }
 
 // benchOne runs one model measurement and prints it as JSON.
-func benchOne(w io.Writer, what string, s bench.Shape) error {
+func benchOne(w io.Writer, what string, s bench.Shape, precision string) error {
 	var r bench.Result
 	var err error
+	if precision != "" {
+		r, err = benchAt(what, s, precision)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(w).Encode(r)
+	}
 	switch what {
 	case "train":
 		r, err = bench.TrainStep(s)
@@ -148,12 +163,12 @@ func shapeArgs(s bench.Shape) []string {
 
 // benchSubprocess re-runs this binary for one measurement, so its peak RSS
 // is that measurement's alone.
-func benchSubprocess(what string, s bench.Shape) (bench.Result, error) {
+func benchSubprocess(what string, s bench.Shape, precision string) (bench.Result, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return bench.Result{}, err
 	}
-	args := append([]string{"bench", "--one", what, "--infer-batch", strconv.Itoa(s.InferBatch)}, shapeArgs(s)...)
+	args := append([]string{"bench", "--one", what, "--infer-batch", strconv.Itoa(s.InferBatch), "--precision", precision}, shapeArgs(s)...)
 	c := exec.Command(exe, args...)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, os.Stderr
@@ -238,7 +253,7 @@ func printBenchTable(w io.Writer, rs []bench.Result, s bench.Shape) {
 			tok = fmt.Sprintf("%.0f", r.TokensPerS)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.4f\t%s\t%.1f\t%s\t%s\t\n", r.Engine, r.What, shape, r.Threads, t, tok, r.GFLOPPerS, pct, mem)
-		if r.What != "gemm" {
+		if r.What != "gemm" && (r.Precision == "" || r.Precision == "fp32") { // the ratio is fp32's
 			key := r.What
 			if strings.HasPrefix(r.Engine, "pytorch") {
 				key = "torch " + key

@@ -41,7 +41,7 @@ func (m *Model) matmul(y, x []float32, p linearParams) {
 	in, out := p.dims()
 	switch {
 	case p.packed != nil && m.prec == BF16:
-		kernels.GemmBF16Packed(false, m.rows(), 1, x, in, &p.packed.bf16, 0, y, out)
+		kernels.GemmBF16Packed(false, m.rows(), 1, x, in, m.forwardBF16(p), 0, y, out)
 	case p.packed != nil && m.prec == Int8:
 		kernels.GemmInt8(m.rows(), x, in, &p.packed.int8, y, out)
 	default:
@@ -85,10 +85,10 @@ func (m *Model) linearBackwardBeta(dx []float32, beta float32, dy, x []float32, 
 	if m.bf16() {
 		// autocast: both products in bf16, the weight gradient summed into
 		// the float32 gradient; W is converted for dY·W into the one
-		// backward buffer.
+		// scratch buffer (see lowPrec).
 		kernels.GemmBF16(true, false, out, in, n, 1, dy, out, x, in, 1, g.weight, in)
 		parallel.For(out, &m.tasks.columnSum)
-		bw := &m.lp.backward
+		bw := &m.lp.scratch
 		bw.Pack(false, out, in, w.weight, in)
 		kernels.GemmBF16Packed(false, n, 1, dy, out, bw, beta, dx, in)
 		return

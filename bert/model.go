@@ -195,7 +195,10 @@ func (m *Model) initStd() float64 {
 // Steps is not seen).
 func (m *Model) InferenceCopy() *Model {
 	m.flushDecay()
-	m.packWeights() // before the copies share them
+	if m.lp != nil && !m.lp.shared {
+		m.lp.shared, m.lp.fresh = true, false
+	}
+	m.packWeights() // kept, before the copies share them
 	return &Model{
 		cfg: m.cfg, numLabels: m.numLabels,
 		h: m.h, heads: m.heads, headDim: m.headDim, inter: m.inter, layers: m.layers,

@@ -74,19 +74,22 @@ type packedLinear struct {
 	int8 kernels.PackedInt8
 }
 
-// lowPrec holds the converted weights, shared by a model and its inference
-// copies. They are converted before the first Forward after SetPrecision or
-// a Step, so once per training step (however many micro-batches it has) and
-// once for inference.
+// lowPrec holds the converted weights. A model that only infers (no
+// gradients) or has inference copies keeps every layer's, converted once
+// before the first Forward after SetPrecision or a change of the
+// parameters, and shared with its copies. A training model converts each
+// weight where a product uses it into one reused buffer (forward, then the
+// backward's dX = dY·W orientation): each weight is converted once per
+// forward and once per backward, and bf16 training holds no second copy of
+// the weights, so its peak memory stays at fp32's.
 type lowPrec struct {
 	prec       Precision
 	fresh      bool
+	persistent bool // every layer's conversion kept (else scratch only)
+	shared     bool // inference copies use the kept conversions
 	layers     []packedLayer
 	classifier packedLinear
-	// backward is the weight of the layer whose dX = dY·W the backward pass
-	// is computing, in that product's orientation: one buffer reused layer
-	// by layer, so bf16 training holds no second copy of every weight.
-	backward kernels.PackedBF16
+	scratch    kernels.PackedBF16
 }
 
 type packedLayer struct {
@@ -144,6 +147,11 @@ func (m *Model) packWeights() {
 	if lp == nil || lp.fresh {
 		return
 	}
+	lp.fresh = true
+	lp.persistent = lp.prec == Int8 || m.grads == nil || lp.shared
+	if !lp.persistent {
+		return
+	}
 	for l := range m.w.layers {
 		lw := &m.w.layers[l]
 		for _, p := range [...]linearParams{lw.qkv, lw.attentionDense, lw.intermediate, lw.output} {
@@ -151,7 +159,17 @@ func (m *Model) packWeights() {
 		}
 	}
 	m.w.classifier.pack(lp.prec)
-	lp.fresh = true
+}
+
+// forwardBF16 is p's weight converted for y = x·Wᵀ: the kept conversion,
+// or, in a training model, the scratch buffer converted now.
+func (m *Model) forwardBF16(p linearParams) *kernels.PackedBF16 {
+	if m.lp.persistent {
+		return &p.packed.bf16
+	}
+	in, out := p.dims()
+	m.lp.scratch.Pack(true, in, out, p.weight, in)
+	return &m.lp.scratch
 }
 
 // pack converts p's weight for its forward product in precision prec.

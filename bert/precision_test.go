@@ -218,3 +218,35 @@ func TestParsePrecision(t *testing.T) {
 		t.Error("fp16 accepted")
 	}
 }
+
+// Inference copies of a bf16 or int8 model run concurrently over the shared
+// converted weights (the race detector checks they only read them) and give
+// their model's logits.
+func TestLowPrecisionCopiesConcurrent(t *testing.T) {
+	var g goldenStep
+	readJSON(t, filepath.Join(tinyDir, "golden_step.json"), &g)
+	b := makeBatch(g.InputIDs, g.AttentionMask, g.TokenTypeIDs, nil)
+	for _, p := range []Precision{BF16, Int8} {
+		m := withPrecision(t, p)
+		if _, err := m.Forward(b, false); err != nil {
+			t.Fatal(err)
+		}
+		want := slices.Clone(m.Logits())
+		copies := []*Model{m.InferenceCopy(), m.InferenceCopy(), m.InferenceCopy()}
+		errs := make(chan error, len(copies))
+		for _, c := range copies {
+			go func() {
+				_, err := c.Forward(b, false)
+				if err == nil && !slices.Equal(c.Logits(), want) {
+					err = fmt.Errorf("%s: a copy's logits differ from its model's", p)
+				}
+				errs <- err
+			}()
+		}
+		for range copies {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}

@@ -32,6 +32,7 @@ func (m *Model) attentionForward(l int) {
 		// in training the backward scratch dProbs is free during forward
 		qkv: la.qkv, maskAdd: a.maskAdd, probs: la.probs, dropped: a.dProbs, ctx: la.context,
 		drop: m.dropout(m.attentionDropout, siteAttnProbs(l)), seqLen: m.seqLen, h: m.h, heads: m.heads, headDim: m.headDim, scale: m.scale,
+		bf16: m.bf16(),
 	}
 	parallel.For(m.batchSize*m.heads, &m.tasks.attention)
 
@@ -56,6 +57,7 @@ func (m *Model) attentionBackward(l int) {
 	m.tasks.attentionBackward = attentionBackwardTask{
 		qkv: la.qkv, probs: la.probs, dCtx: a.dContext, dProbs: a.dProbs, dqkv: a.dQKV,
 		drop: m.dropout(m.attentionDropout, siteAttnProbs(l)), seqLen: m.seqLen, h: m.h, heads: m.heads, headDim: m.headDim, scale: m.scale,
+		bf16: m.bf16(),
 	}
 	parallel.For(m.batchSize*m.heads, &m.tasks.attentionBackward)
 	m.linearBackwardAdd(a.dX, a.dQKV, a.hiddenState(l), w.qkv, g.qkv)
@@ -69,6 +71,16 @@ const maskedScore = -math.MaxFloat32
 // are already spread over the cores.
 var sgemmSerial = kernels.SgemmSerial
 
+// headGemm is the per-head product: float32, or bf16 operands summed in
+// float32 (autocast's bmm).
+func headGemm(bf16 bool, transA, transB kernels.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if bf16 {
+		kernels.GemmBF16Serial(bool(transA), bool(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	sgemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
 // attentionTask computes probabilities and context for the heads
 // [lo, hi) of the flattened (batch row, head) index.
 type attentionTask struct {
@@ -80,6 +92,7 @@ type attentionTask struct {
 	drop                      dropout
 	seqLen, h, heads, headDim int
 	scale                     float32
+	bf16                      bool // bf16 products
 }
 
 func (t *attentionTask) Run(lo, hi int) {
@@ -92,7 +105,7 @@ func (t *attentionTask) Run(lo, hi int) {
 		k := t.qkv[base+h+head*d:]
 		v := t.qkv[base+2*h+head*d:]
 		p := t.probs[bh*T*T : (bh+1)*T*T]
-		sgemmSerial(kernels.NoTrans, kernels.Trans, T, T, d, t.scale, q, ld, k, ld, 0, p, T)
+		headGemm(t.bf16, kernels.NoTrans, kernels.Trans, T, T, d, t.scale, q, ld, k, ld, 0, p, T)
 		mask := t.maskAdd[b*T : (b+1)*T]
 		for i := 0; i < T; i++ {
 			row := p[i*T : (i+1)*T]
@@ -106,7 +119,7 @@ func (t *attentionTask) Run(lo, hi int) {
 			pv = t.dropped[bh*T*T : (bh+1)*T*T]
 			t.drop.applyRun(pv, p, bh*T*T)
 		}
-		sgemmSerial(kernels.NoTrans, kernels.NoTrans, T, d, T, 1, pv, T, v, ld, 0, t.ctx[b*T*h+head*d:], h)
+		headGemm(t.bf16, kernels.NoTrans, kernels.NoTrans, T, d, T, 1, pv, T, v, ld, 0, t.ctx[b*T*h+head*d:], h)
 	}
 }
 
@@ -146,6 +159,7 @@ type attentionBackwardTask struct {
 	drop                      dropout
 	seqLen, h, heads, headDim int
 	scale                     float32
+	bf16                      bool // bf16 products
 }
 
 func (t *attentionBackwardTask) Run(lo, hi int) {
@@ -168,8 +182,8 @@ func (t *attentionBackwardTask) Run(lo, hi int) {
 			pv = dp
 			t.drop.applyRun(pv, p, bh*T*T)
 		}
-		sgemmSerial(kernels.Trans, kernels.NoTrans, T, d, T, 1, pv, T, dc, h, 0, dv, ld)
-		sgemmSerial(kernels.NoTrans, kernels.Trans, T, T, d, 1, dc, h, v, ld, 0, dp, T)
+		headGemm(t.bf16, kernels.Trans, kernels.NoTrans, T, d, T, 1, pv, T, dc, h, 0, dv, ld)
+		headGemm(t.bf16, kernels.NoTrans, kernels.Trans, T, T, d, 1, dc, h, v, ld, 0, dp, T)
 		for i := 0; i < T; i++ {
 			dRow := dp[i*T : (i+1)*T]
 			pRow := p[i*T : (i+1)*T]
@@ -185,7 +199,7 @@ func (t *attentionBackwardTask) Run(lo, hi int) {
 				dRow[j] = pRow[j] * (g - sum)
 			}
 		}
-		sgemmSerial(kernels.NoTrans, kernels.NoTrans, T, d, T, t.scale, dp, T, k, ld, 0, dq, ld)
-		sgemmSerial(kernels.Trans, kernels.NoTrans, T, d, T, t.scale, dp, T, q, ld, 0, dk, ld)
+		headGemm(t.bf16, kernels.NoTrans, kernels.NoTrans, T, d, T, t.scale, dp, T, k, ld, 0, dq, ld)
+		headGemm(t.bf16, kernels.Trans, kernels.NoTrans, T, d, T, t.scale, dp, T, q, ld, 0, dk, ld)
 	}
 }

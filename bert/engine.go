@@ -32,7 +32,8 @@
 // to optim.AdamW (Model.Step, ZeroGrad) and state.go its state for resuming;
 // model.go builds a Model, params.go lays out its parameters, arena.go its
 // activation buffers, load.go loads checkpoints, mathf.go has float32
-// exp/tanh. The work is spread by package parallel's allocation-free pool.
+// exp/tanh, precision.go the bf16/int8 arithmetic of the matrix products
+// (Model.SetPrecision; fp32 by default). The work is spread by package parallel's allocation-free pool.
 // The hot element-wise loops (erf GELU and its derivative, softmax's exp,
 // dropout masks, the AdamW update) are package vecmath's vectorised
 // kernels, whose lanes all do the same operations, so no result depends on

@@ -22,6 +22,9 @@ func (m *Model) Forward(b *dataset.Batch, train bool) (float32, error) {
 	if train && m.inferenceOnly {
 		return 0, fmt.Errorf("bert: an InferenceCopy cannot train")
 	}
+	if train && m.prec == Int8 {
+		return 0, fmt.Errorf("bert: int8 is for inference only; train in fp32 or bf16")
+	}
 	if err := m.checkShape(b); err != nil {
 		return 0, err
 	}
@@ -32,8 +35,12 @@ func (m *Model) Forward(b *dataset.Batch, train bool) (float32, error) {
 	m.batchSize, m.seqLen, m.train = b.Size, b.Len, train
 	if train {
 		m.calls++
+		m.ensureGrads()
 	}
 	m.materializeRows()
+	if !m.inferenceOnly {
+		m.packWeights() // copies share their model's, converted before copying
+	}
 
 	m.embeddingsForward()
 	for l := range m.layers {

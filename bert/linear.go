@@ -20,6 +20,9 @@ import (
 type linearParams struct {
 	weight []float32 // [out, in], row-major, as torch stores nn.Linear.weight
 	bias   []float32 // [out]
+	// packed is the weight converted for bf16 or int8 products (nil in
+	// fp32, and in the gradients' views); see precision.go.
+	packed *packedLinear
 }
 
 // dims returns the layer's input and output widths.
@@ -32,10 +35,18 @@ func (p linearParams) dims() (in, out int) {
 func (m *Model) rows() int { return m.batchSize * m.seqLen }
 
 // matmul sets y = x·Wᵀ: the linear layer without its bias, which the next
-// pass adds.
+// pass adds. In bf16 and int8 it multiplies by the weight converted once
+// for the step (or at load).
 func (m *Model) matmul(y, x []float32, p linearParams) {
 	in, out := p.dims()
-	kernels.Sgemm(kernels.NoTrans, kernels.Trans, m.rows(), out, in, 1, x, in, p.weight, in, 0, y, out)
+	switch {
+	case p.packed != nil && m.prec == BF16:
+		kernels.GemmBF16Packed(false, m.rows(), 1, x, in, m.forwardBF16(p), 0, y, out)
+	case p.packed != nil && m.prec == Int8:
+		kernels.GemmInt8(m.rows(), x, in, &p.packed.int8, y, out)
+	default:
+		kernels.Sgemm(kernels.NoTrans, kernels.Trans, m.rows(), out, in, 1, x, in, p.weight, in, 0, y, out)
+	}
 }
 
 // linear sets y = x·Wᵀ + b.
@@ -70,8 +81,19 @@ func (m *Model) linearBackwardAdd(dx, dy, x []float32, w, g linearParams) {
 func (m *Model) linearBackwardBeta(dx []float32, beta float32, dy, x []float32, w, g linearParams) {
 	in, out := w.dims()
 	n := m.rows()
-	kernels.Sgemm(kernels.Trans, kernels.NoTrans, out, in, n, 1, dy, out, x, in, 1, g.weight, in)
 	m.tasks.columnSum = columnSumTask{dy: dy, db: g.bias, rows: n, n: out}
+	if m.bf16() {
+		// autocast: both products in bf16, the weight gradient summed into
+		// the float32 gradient; W is converted for dY·W into the one
+		// scratch buffer (see lowPrec).
+		kernels.GemmBF16(true, false, out, in, n, 1, dy, out, x, in, 1, g.weight, in)
+		parallel.For(out, &m.tasks.columnSum)
+		bw := &m.lp.scratch
+		bw.Pack(false, out, in, w.weight, in)
+		kernels.GemmBF16Packed(false, n, 1, dy, out, bw, beta, dx, in)
+		return
+	}
+	kernels.Sgemm(kernels.Trans, kernels.NoTrans, out, in, n, 1, dy, out, x, in, 1, g.weight, in)
 	parallel.For(out, &m.tasks.columnSum)
 	kernels.Sgemm(kernels.NoTrans, kernels.NoTrans, n, in, out, 1, dy, out, w.weight, in, beta, dx, in)
 }

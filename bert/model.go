@@ -51,6 +51,9 @@ type Model struct {
 	optCfg optim.AdamWConfig
 
 	inferenceOnly bool // a view from InferenceCopy
+
+	prec Precision
+	lp   *lowPrec // converted weights (nil in fp32), shared with inference copies
 }
 
 // tasks are the work items handed to parallel.For, kept in the Model so that
@@ -123,11 +126,20 @@ func newModel(cfg *checkpoint.Config, numLabels int, seed int64) (*Model, error)
 	var size int
 	m.infos, size = layout(&c, numLabels)
 	m.params = make([]float32, size)
-	m.grads = make([]float32, size)
 	m.w = viewWeights(m.params, m.infos, m.layers)
-	m.g = viewWeights(m.grads, m.infos, m.layers)
-	m.touchedMark = make([]bool, c.VocabSize)
 	return m, nil
+}
+
+// ensureGrads allocates the gradients (zero) on the first use that needs
+// them: a model that only infers never holds them (as large as the
+// parameters).
+func (m *Model) ensureGrads() {
+	if m.grads != nil {
+		return
+	}
+	m.grads = make([]float32, len(m.params))
+	m.g = viewWeights(m.grads, m.infos, m.layers)
+	m.touchedMark = make([]bool, m.cfg.VocabSize)
 }
 
 // New returns a freshly initialised model as HF's _init_weights does:
@@ -183,12 +195,17 @@ func (m *Model) initStd() float64 {
 // Steps is not seen).
 func (m *Model) InferenceCopy() *Model {
 	m.flushDecay()
+	if m.lp != nil && !m.lp.shared {
+		m.lp.shared, m.lp.fresh = true, false
+	}
+	m.packWeights() // kept, before the copies share them
 	return &Model{
 		cfg: m.cfg, numLabels: m.numLabels,
 		h: m.h, heads: m.heads, headDim: m.headDim, inter: m.inter, layers: m.layers,
 		act: m.act, eps: m.eps, scale: m.scale,
 		infos: m.infos, params: m.params, w: m.w,
 		seed: m.seed, inferenceOnly: true,
+		prec: m.prec, lp: m.lp,
 	}
 }
 
@@ -205,11 +222,16 @@ func (m *Model) Layout() []ParamInfo { return m.infos }
 // to date: any deferred weight decay is applied first (see optim.AdamW).
 func (m *Model) Params() []float32 {
 	m.flushDecay()
+	m.weightsChanged() // the caller may write them
 	return m.params
 }
 
-// Grads returns the flat gradient vector, aligned with Params.
-func (m *Model) Grads() []float32 { return m.grads }
+// Grads returns the flat gradient vector, aligned with Params (allocated on
+// first use).
+func (m *Model) Grads() []float32 {
+	m.ensureGrads()
+	return m.grads
+}
 
 // SetThreads forwards to parallel.SetThreads: the thread count is one
 // process-wide setting, shared by every model, the GEMM and the optimizer.
@@ -220,6 +242,7 @@ func (m *Model) SetThreads(n int) { parallel.SetThreads(n) }
 // with the next Step.
 func (m *Model) Tensors() map[string]checkpoint.Tensor {
 	m.flushDecay()
+	m.weightsChanged() // the caller may write them
 	out := make(map[string]checkpoint.Tensor, len(m.infos))
 	for _, p := range m.infos {
 		out[p.Name] = checkpoint.Tensor{Shape: append([]int(nil), p.Shape...), Data: m.params[p.Offset : p.Offset+p.Size : p.Offset+p.Size]}

@@ -50,6 +50,8 @@ func (m *Model) Step(lr, maxGradNorm float64) float64 {
 	if m.inferenceOnly {
 		panic("bert: Step on an InferenceCopy")
 	}
+	m.ensureGrads()
+	defer m.weightsChanged()
 	// Only the word-embedding rows used since ZeroGrad have a gradient.
 	slices.Sort(m.touched)
 	opt := m.Optimizer()
@@ -62,7 +64,7 @@ func (m *Model) Step(lr, maxGradNorm float64) float64 {
 // ZeroGrad implements Engine. Of the word-embedding table it clears only the
 // rows batches used since the last call.
 func (m *Model) ZeroGrad() {
-	if m.inferenceOnly {
+	if m.inferenceOnly || m.grads == nil {
 		return
 	}
 	word := m.infos[0]

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/internal/atomicfile"
 	"github.com/nerkit/nerkit/optim"
 	"go.yaml.in/yaml/v3"
@@ -52,12 +53,15 @@ type Config struct {
 	// Dropout sets hidden_dropout_prob and attention_probs_dropout_prob
 	// (and so the classifier's, unless the model sets classifier_dropout).
 	// Unset: the model's own config; scratch presets bring theirs.
-	Dropout   *float64 `yaml:"dropout,omitempty" json:"dropout,omitempty"`
-	Metric    string   `yaml:"metric" json:"metric"` // f1 | precision | recall | loss
-	Patience  int      `yaml:"patience" json:"patience"`
-	Threads   int      `yaml:"threads" json:"threads"`
-	ScoreMode string   `yaml:"score_mode" json:"score_mode"` // conlleval | strict
-	MaxSteps  int      `yaml:"max_steps" json:"max_steps"`   // stop early after this many optimizer steps (0: no limit)
+	Dropout  *float64 `yaml:"dropout,omitempty" json:"dropout,omitempty"`
+	Metric   string   `yaml:"metric" json:"metric"` // f1 | precision | recall | loss
+	Patience int      `yaml:"patience" json:"patience"`
+	Threads  int      `yaml:"threads" json:"threads"`
+	// Precision of the matrix products: fp32 or bf16 (autocast's
+	// semantics; see bert.Precision). The saved model is float32 either way.
+	Precision string `yaml:"precision" json:"precision"`
+	ScoreMode string `yaml:"score_mode" json:"score_mode"` // conlleval | strict
+	MaxSteps  int    `yaml:"max_steps" json:"max_steps"`   // stop early after this many optimizer steps (0: no limit)
 
 	Out       string `yaml:"out" json:"out"`
 	Overwrite bool   `yaml:"overwrite" json:"overwrite"`
@@ -86,6 +90,7 @@ func Defaults() Config {
 		MaxLength:     512,
 		Metric:        "f1",
 		ScoreMode:     "conlleval",
+		Precision:     "fp32",
 		Out:           "runs/latest",
 	}
 }
@@ -140,6 +145,11 @@ func (c *Config) Validate() error {
 	case "conlleval", "strict":
 	default:
 		return fmt.Errorf("unknown score mode %q (conlleval, strict)", c.ScoreMode)
+	}
+	if p, err := bert.ParsePrecision(c.Precision); err != nil {
+		return &SettingError{Key: "precision", Value: c.Precision, Err: err}
+	} else if p == bert.Int8 {
+		return &SettingError{Key: "precision", Value: c.Precision, Err: errors.New("int8 is for inference only (eval, predict, serve); train in fp32 or bf16")}
 	}
 	switch c.Labels {
 	case "train", "preset", "model":

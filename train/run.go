@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/defaultdata"
@@ -238,6 +239,16 @@ func loadModel(ctx context.Context, cfg *Config, files dataFiles, log io.Writer)
 	// Saved with the model, so evaluating it later cuts texts as the run did.
 	ld.Windowing = modeldir.Windowing{MaxLength: cfg.MaxLength, Stride: cfg.Stride}
 	ld.Model.SetOptimizer(optim.AdamWConfig{Beta1: cfg.AdamBeta1, Beta2: cfg.AdamBeta2, Eps: cfg.AdamEps, WeightDecay: cfg.WeightDecay})
+	prec, err := bert.ParsePrecision(cfg.Precision) // validated
+	if err != nil {
+		return nil, err
+	}
+	if err := ld.Model.SetPrecision(prec); err != nil {
+		return nil, err
+	}
+	if prec != bert.FP32 {
+		logf(log, "precision: %s products (%s), float32 weights, optimizer and saved model", prec, prec.Kernel())
+	}
 	return ld, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/nerkit/nerkit/bench"
+	"github.com/nerkit/nerkit/bert"
 	"github.com/spf13/cobra"
 )
 
@@ -27,7 +28,7 @@ func init() {
 	var asJSON, torch, onnx bool
 	var repeat int
 	var summarize []string
-	var one, cpuprofile string
+	var one, cpuprofile, precisions string
 	cmd := &cobra.Command{
 		Use:   "bench [flags]",
 		Short: "Measure GEMM, training-step and inference speed (optionally side by side with PyTorch)",
@@ -60,7 +61,7 @@ object per measurement with the reference script's keys.`,
 					}
 					defer pprof.StopCPUProfile()
 				}
-				return benchOne(cmd.OutOrStdout(), one, s)
+				return benchOne(cmd.OutOrStdout(), one, s, precisions)
 			}
 			if len(summarize) > 0 {
 				return summarizeJSON(cmd.OutOrStdout(), summarize, s.Threads)
@@ -90,7 +91,13 @@ object per measurement with the reference script's keys.`,
 							}
 						}
 					case "train", "infer":
-						r, err := benchSubprocess(w, s)
+						if precisions != "" {
+							if err := benchPrecisions(w, s, precisions, func(r bench.Result) { emit([]bench.Result{r}, nil) }); err != nil {
+								return err
+							}
+							continue
+						}
+						r, err := benchSubprocess(w, s, "")
 						if err != nil {
 							return err
 						}
@@ -158,6 +165,7 @@ object per measurement with the reference script's keys.`,
 	f.StringVar(&python, "python", "/usr/bin/python3", "Python with torch (Debian's python3-torch)")
 	f.StringVar(&one, "one", "", "run one measurement (train or infer) in this process and print it as JSON")
 	f.StringVar(&cpuprofile, "cpuprofile", "", "with --one: write a CPU profile (go tool pprof)")
+	f.StringVar(&precisions, "precision", "", "comma-separated precisions of train and infer ("+bert.Precisions+"; int8 infers only; % of peak is of the instructions that ran)")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -189,9 +197,16 @@ func summarizeJSON(w io.Writer, files []string, threads int) error {
 }
 
 // benchOne runs one model measurement and prints it as JSON.
-func benchOne(w io.Writer, what string, s bench.Shape) error {
+func benchOne(w io.Writer, what string, s bench.Shape, precision string) error {
 	var r bench.Result
 	var err error
+	if precision != "" {
+		r, err = benchAt(what, s, precision)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(w).Encode(r)
+	}
 	switch what {
 	case "train":
 		r, err = bench.TrainStep(s)
@@ -208,12 +223,15 @@ func benchOne(w io.Writer, what string, s bench.Shape) error {
 
 // benchSubprocess re-runs this binary for one measurement, so its peak RSS
 // is that measurement's alone.
-func benchSubprocess(what string, s bench.Shape) (bench.Result, error) {
+func benchSubprocess(what string, s bench.Shape, precision string) (bench.Result, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return bench.Result{}, err
 	}
 	args := append([]string{"bench", "--one", what}, bench.ScriptArgs(s)...)
+	if precision != "" {
+		args = append(args, "--precision", precision)
+	}
 	c := exec.Command(exe, args...)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, os.Stderr

@@ -25,6 +25,7 @@ type evalFlags struct {
 	overwrite        bool
 	format           conll.Options
 	window           windowFlags
+	precision        precisionFlag
 }
 
 func init() {
@@ -49,6 +50,7 @@ metrics.json, confusion matrices (PNG and SVG), predictions-NAME.conll
 	f.IntVar(&fl.batch, "batch-size", 32, "sentences per forward pass")
 	addFormatFlags(cmd, &fl.format)
 	addWindowFlags(cmd, &fl.window)
+	addPrecisionFlag(cmd, &fl.precision)
 	rootCmd.AddCommand(cmd)
 }
 
@@ -66,7 +68,7 @@ func runEval(cmd *cobra.Command, fl *evalFlags) error {
 		return err
 	}
 	ctx := cmd.Context()
-	ld, err := modeldir.Load(ctx, fl.model, fl.threads)
+	ld, err := loadForInference(ctx, fl.model, fl.threads, fl.precision.p)
 	if err != nil {
 		return err
 	}

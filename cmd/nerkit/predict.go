@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/modeldir"
 	"github.com/nerkit/nerkit/pipeline"
@@ -24,8 +25,8 @@ import (
 // openPipeline loads a trained model directory (or hub id) for inference,
 // cutting texts into windows as the model was trained to unless window
 // says otherwise.
-func openPipeline(ctx context.Context, model string, threads, batch int, window *windowFlags) (*pipeline.Pipeline, *modeldir.Loaded, error) {
-	ld, err := modeldir.Load(ctx, model, threads)
+func openPipeline(ctx context.Context, model string, threads, batch int, window *windowFlags, prec bert.Precision) (*pipeline.Pipeline, *modeldir.Loaded, error) {
+	ld, err := loadForInference(ctx, model, threads, prec)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -49,6 +50,7 @@ type predictFlags struct {
 	threads, batch             int
 	fopt                       conll.Options
 	window                     windowFlags
+	precision                  precisionFlag
 }
 
 // predictChunk bounds the texts in flight: the input streams through in
@@ -91,6 +93,7 @@ a word without sub-tokens).`,
 	f.IntVar(&fl.batch, "batch-size", 32, "windows per forward pass")
 	addFormatFlags(cmd, &fl.fopt)
 	addWindowFlags(cmd, &fl.window)
+	addPrecisionFlag(cmd, &fl.precision)
 	return cmd
 }
 
@@ -105,7 +108,7 @@ func runPredict(cmd *cobra.Command, fl *predictFlags, args []string) error {
 		return err
 	}
 	ctx := cmd.Context()
-	p, _, err := openPipeline(ctx, fl.model, fl.threads, fl.batch, &fl.window)
+	p, _, err := openPipeline(ctx, fl.model, fl.threads, fl.batch, &fl.window, fl.precision.p)
 	if err != nil {
 		return err
 	}

@@ -21,10 +21,11 @@ import (
 
 // modelOptions say which model `nerkit serve` loads and how.
 type modelOptions struct {
-	dir     string
-	name    string // what clients see the model called; "": the directory's base name (or the hub id)
-	threads int    // compute threads (0 = all cores)
-	window  windowFlags
+	dir       string
+	name      string // what clients see the model called; "": the directory's base name (or the hub id)
+	threads   int    // compute threads (0 = all cores)
+	window    windowFlags
+	precision precisionFlag
 }
 
 // loadRecognizer builds the model behind `nerkit serve --model DIR` (tokenizer,
@@ -109,6 +110,7 @@ SIGTERM stops accepting requests and lets in-flight ones finish.`,
 	f.StringVar(&model.name, "name", "", "the model's name in answers (default: the directory's base name; paths are never shown)")
 	f.IntVar(&model.threads, "threads", 0, "compute threads of the model (0 = all cores)")
 	addWindowFlags(cmd, &model.window)
+	addPrecisionFlag(cmd, &model.precision)
 	f.BoolVar(&fake, "fake", false, "serve a fake model that tags capitalised words (for trying the service)")
 	_ = f.MarkHidden("fake")
 	cmd.AddCommand(newServeLoadtestCmd())
@@ -166,6 +168,7 @@ and live heap before and after. --compare adds a run with micro-batching off
 	f := cmd.Flags()
 	f.StringVar(&fl.model.dir, "model", "", "model directory")
 	f.IntVar(&fl.model.threads, "threads", 0, "compute threads of the model (0 = all cores)")
+	addPrecisionFlag(cmd, &fl.model.precision)
 	f.BoolVar(&fl.fake, "fake", false, "use the fake model instead of --model")
 	f.DurationVar(&fl.batchCost, "fake-batch-cost", 2*time.Millisecond, "fake model: cost of one model call")
 	f.DurationVar(&fl.tokenCost, "fake-token-cost", 20*time.Microsecond, "fake model: cost per sub-token")

@@ -20,7 +20,7 @@ type pipelineRecognizer struct {
 }
 
 func loadPipelineRecognizer(o modelOptions) (serve.Recognizer, error) {
-	p, ld, err := openPipeline(context.Background(), o.dir, o.threads, 32, &o.window)
+	p, ld, err := openPipeline(context.Background(), o.dir, o.threads, 32, &o.window, o.precision.p)
 	if err != nil {
 		return nil, err
 	}

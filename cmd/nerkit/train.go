@@ -96,6 +96,7 @@ var trainFlags = []trainFlag{
 	flagOf("metric", "dev metric that picks the best checkpoint: f1, precision, recall or loss", func(c *train.Config) *string { return &c.Metric }),
 	flagOf("patience", "stop after this many epochs without dev improvement (0: never)", func(c *train.Config) *int { return &c.Patience }),
 	flagOf("threads", "CPU threads (0: all cores)", func(c *train.Config) *int { return &c.Threads }),
+	flagOf("precision", "matrix products: fp32, or bf16 (bfloat16 operands, float32 sums, as PyTorch autocast; weights, optimizer and the saved model stay float32)", func(c *train.Config) *string { return &c.Precision }),
 	flagOf("score-mode", "entity scoring: conlleval or strict (seqeval IOB2 strict)", func(c *train.Config) *string { return &c.ScoreMode }),
 	flagOf("max-steps", "stop after this many optimizer steps (0: no limit)", func(c *train.Config) *int { return &c.MaxSteps }),
 	flagOf("out", "run directory", func(c *train.Config) *string { return &c.Out }),
@@ -170,7 +171,7 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 }
 
 // resumedConfig is the configuration saved in the run directory; only
-// --threads may change on resuming.
+// --threads and --precision may change on resuming.
 func resumedConfig(flags *pflag.FlagSet, o *trainOptions) (train.Config, error) {
 	saved, err := train.LoadRunConfig(o.resume)
 	if err != nil {
@@ -178,6 +179,9 @@ func resumedConfig(flags *pflag.FlagSet, o *trainOptions) (train.Config, error) 
 	}
 	if flags.Changed("threads") {
 		saved.Threads = o.flagged.Threads
+	}
+	if flags.Changed("precision") {
+		saved.Precision = o.flagged.Precision
 	}
 	return saved, nil
 }

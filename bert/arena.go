@@ -22,9 +22,9 @@ type arena struct {
 	// (N×E, after dropout) before embeddings_project, and in training the
 	// gradients at it and at the LayerNorm input.
 	embeddingOut, dEmbeddingOut, dEmbeddingNorm []float32
-	hidden        [][]float32   // hidden_states, N×H each
-	layerBufs     []layerActs
-	dense         []float32 // N×H: dense output before bias (scratch)
+	hidden                                      [][]float32 // hidden_states, N×H each
+	layerBufs                                   []layerActs
+	dense                                       []float32 // N×H: dense output before bias (scratch)
 
 	classifierIn  []float32 // N×H: classifier input after dropout (training)
 	logits, probs []float32 // N×C

@@ -91,7 +91,7 @@ func loadCheckpoint(ctx context.Context, cfg *Config, labelsFor labelChooser) (*
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	tok, err := wordpiece.Load(dir)
+	tok, err := modeldir.LoadTokenizer(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -265,7 +265,11 @@ func (r *runner) encode(name string, f *conll.File) (*evaluate.Split, error) {
 		return nil, nil
 	}
 	cfg := r.cfg
-	ex, st, err := dataset.Encode(f.Sentences, r.ld.Tok, r.ld.Labels, dataset.Options{
+	words, err := r.ld.Words()
+	if err != nil {
+		return nil, err
+	}
+	ex, st, err := dataset.Encode(f.Sentences, words, r.ld.Labels, dataset.Options{
 		MaxLen: cfg.MaxLength, Stride: cfg.Stride, LabelAllTokens: cfg.LabelAllTokens && name == "train", Source: f.Name})
 	if err != nil {
 		return nil, err

@@ -264,7 +264,9 @@ func tagWords(spans []tokenizer.Span, probs *dataset.SentenceProbs) []tagger.Wor
 	for w, sp := range spans {
 		out[w] = tagger.Word{Start: sp.Start, End: sp.End}
 		start, end := probs.WordTokens(w)
-		if start == end {
+		if start == end || sp.Start == sp.End {
+			// No sub-tokens, or only pieces spanning no characters (BPE's
+			// lone "Ġ" of a run of spaces): tagged O, never an entity.
 			continue
 		}
 		out[w].Tokens = make([]tagger.Token, 0, end-start)

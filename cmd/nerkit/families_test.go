@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -220,5 +223,46 @@ func serveMatchesPredict(t *testing.T, model, text, aggregation, pred string) {
 	}
 	if !reflect.DeepEqual(normalise(got.Results[0].Entities), normalise(predicted.Entities)) {
 		t.Fatalf("serve %v\npredict %v", got.Results[0].Entities, predicted.Entities)
+	}
+}
+
+// TestHubIDOtherFamily downloads an XLM-R model (Unigram tokenizer) by hub
+// id from a local Hugging Face-style server and predicts as the directory
+// does.
+func TestHubIDOtherFamily(t *testing.T) {
+	data := smallData(t, 16, 4)
+	base := familyModelDir(t, "xlm-roberta", "")
+	out := filepath.Join(t.TempDir(), "run")
+	mustRun(t, "train", "--model", base, "--train", filepath.Join(data, "train.txt"),
+		"--max-steps", "2", "--batch-size", "8", "--max-length", "48", "--threads", "2", "--out", out)
+	modelDir := filepath.Join(out, "model")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, ok := strings.CutPrefix(r.URL.Path, "/org/tiny-xlmr/resolve/main/")
+		if !ok || strings.Contains(name, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		b, err := os.ReadFile(filepath.Join(modelDir, name))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		sum := sha256.Sum256(b)
+		w.Header().Set("X-Repo-Commit", "c0ffee0000000000000000000000000000000001")
+		w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
+	}))
+	defer srv.Close()
+	text := "Путин прилетел в Москву."
+	want := mustRun(t, "predict", "--model", modelDir, text)
+	cmd := exec.Command(nerkitBin, "predict", "--model", "org/tiny-xlmr", text)
+	cmd.Env = append(os.Environ(), "HF_HUB_CACHE="+t.TempDir(), "HF_ENDPOINT="+srv.URL)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("predict via hub id: %v\n%s", err, stderr.String())
+	}
+	if stdout.String() != want {
+		t.Fatalf("hub model predicts %q, local dir %q", stdout.String(), want)
 	}
 }

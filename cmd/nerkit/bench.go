@@ -16,6 +16,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/nerkit/nerkit/bench"
+	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/kernels"
 	"github.com/spf13/cobra"
 )
@@ -43,6 +44,9 @@ same model, batch and threads) and prints the ratio. --json prints one object
 per measurement with the reference script's keys.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := checkpoint.FamilyOf(s.Family); err != nil {
+				return fmt.Errorf("--family: %w", err)
+			}
 			if one != "" {
 				if cpuprofile != "" {
 					f, err := os.Create(cpuprofile)
@@ -109,6 +113,8 @@ per measurement with the reference script's keys.`,
 	f.IntVar(&s.FF, "ff", s.FF, "intermediate (FFN) size")
 	f.IntVar(&s.Vocab, "vocab", s.Vocab, "vocabulary size")
 	f.IntVar(&s.Labels, "labels", s.Labels, "labels")
+	f.StringVar(&s.Family, "family", "bert", "encoder family: bert, roberta, xlm-roberta, distilbert, electra (its embeddings and layout; the shape flags set the sizes)")
+	f.IntVar(&s.EmbeddingSize, "embedding-size", 0, "ELECTRA's embedding_size (0: the hidden size)")
 	f.IntVar(&s.Threads, "threads", min(2, runtime.NumCPU()), "threads (PyTorch gets the same)")
 	f.IntVar(&s.Warmup, "warmup", s.Warmup, "untimed steps first")
 	f.IntVar(&s.Steps, "steps", s.Steps, "timed steps (the median is reported)")
@@ -143,7 +149,8 @@ func shapeArgs(s bench.Shape) []string {
 	return []string{"--batch", strconv.Itoa(s.Batch), "--seq", strconv.Itoa(s.Seq), "--layers", strconv.Itoa(s.Layers),
 		"--hidden", strconv.Itoa(s.Hidden), "--heads", strconv.Itoa(s.Heads), "--ff", strconv.Itoa(s.FF),
 		"--vocab", strconv.Itoa(s.Vocab), "--labels", strconv.Itoa(s.Labels), "--threads", strconv.Itoa(s.Threads),
-		"--warmup", strconv.Itoa(s.Warmup), "--steps", strconv.Itoa(s.Steps)}
+		"--warmup", strconv.Itoa(s.Warmup), "--steps", strconv.Itoa(s.Steps),
+		"--family", s.Family, "--embedding-size", strconv.Itoa(s.EmbeddingSize)}
 }
 
 // benchSubprocess re-runs this binary for one measurement, so its peak RSS

@@ -14,10 +14,10 @@ import (
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/defaultdata"
 	"github.com/nerkit/nerkit/evaluate"
-	"github.com/nerkit/nerkit/parallel"
 	"github.com/nerkit/nerkit/metrics"
 	"github.com/nerkit/nerkit/modeldir"
 	"github.com/nerkit/nerkit/optim"
+	"github.com/nerkit/nerkit/parallel"
 	"github.com/nerkit/nerkit/progress"
 )
 

@@ -11,6 +11,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/dataset"
@@ -242,7 +243,10 @@ func (p *Pipeline) output(in inputWords, probs *dataset.SentenceProbs, strategy 
 	}
 	words := tagWords(in.spans, probs)
 	tags := tagger.WordTags(words, p.Labels, strategy)
-	out := Output{Entities: tagger.Entities(in.text, words, p.Labels, strategy), Words: make([]Word, len(words))}
+	// An entity of pieces spanning no characters (a lone "Ġ" or "▁") has no
+	// text to point at: dropped.
+	ents := slices.DeleteFunc(tagger.Entities(in.text, words, p.Labels, strategy), func(e tagger.Entity) bool { return e.ByteStart == e.ByteEnd })
+	out := Output{Entities: ents, Words: make([]Word, len(words))}
 	runes := tagger.NewCodePoints(in.text)
 	for j, w := range words {
 		ow := Word{Text: in.words[j], ByteStart: w.Start, ByteEnd: w.End, Tag: tags[j].Tag}

@@ -140,6 +140,19 @@ func TestFamiliesEndToEnd(t *testing.T) {
 			pred := mustRun(t, "predict", "--model", model, "--aggregation", "first", text)
 			checkPredictOffsets(t, pred, text)
 			serveMatchesPredict(t, model, text, "first", pred)
+
+			// Pre-split words (is_split_into_words): one tag per word.
+			words := []string{"Путин", "прилетел", "в", "Москву", "."}
+			conllIn := filepath.Join(t.TempDir(), "in.conll")
+			if err := os.WriteFile(conllIn, []byte(strings.Join(words, "\n")+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var pj struct {
+				Tags []string `json:"tags"`
+			}
+			if err := json.Unmarshal([]byte(mustRun(t, "predict", "--model", model, "--input", conllIn, "--conll", "--format", "jsonl")), &pj); err != nil || len(pj.Tags) != len(words) {
+				t.Fatalf("pre-split predict: %v tags, %v", pj.Tags, err)
+			}
 		})
 	}
 }

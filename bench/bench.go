@@ -23,6 +23,11 @@ type Shape struct {
 	Layers, Hidden, Heads, FF, Vocab, Labels int
 	Threads                                  int
 	Warmup, Steps                            int
+	// Family is the encoder family's model_type ("" or "bert", "roberta",
+	// "xlm-roberta", "distilbert", "electra"); EmbeddingSize is ELECTRA's
+	// embedding_size (0: the hidden size).
+	Family        string
+	EmbeddingSize int
 }
 
 // BertBase is bert-base-multilingual-cased at the batch shapes.
@@ -78,12 +83,23 @@ func nerkitResult(r Result) Result {
 func Engine() string { return "nerkit cpu (" + kernels.KernelName() + ")" }
 
 func (s Shape) config() *checkpoint.Config {
-	return &checkpoint.Config{
+	cfg := &checkpoint.Config{
 		ModelType: "bert", VocabSize: s.Vocab, HiddenSize: s.Hidden, NumHiddenLayers: s.Layers,
 		NumAttentionHeads: s.Heads, IntermediateSize: s.FF, HiddenAct: "gelu",
 		HiddenDropoutProb: 0.1, AttentionProbsDropoutProb: 0.1, MaxPositionEmbeddings: max(512, s.Seq),
 		TypeVocabSize: 2, InitializerRange: 0.02, LayerNormEps: 1e-12,
 	}
+	switch s.Family {
+	case "roberta", "xlm-roberta":
+		// roberta-base: 514 positions (ids from pad+1), one token type
+		cfg.ModelType, cfg.PadTokenID, cfg.TypeVocabSize, cfg.LayerNormEps = s.Family, 1, 1, 1e-5
+		cfg.MaxPositionEmbeddings = max(514, s.Seq+2)
+	case "distilbert":
+		cfg.ModelType, cfg.TypeVocabSize = s.Family, 1
+	case "electra":
+		cfg.ModelType, cfg.EmbeddingSize = s.Family, s.EmbeddingSize
+	}
+	return cfg
 }
 
 // trainFLOPs is the reference script's count: 6 × non-embedding parameters

@@ -43,3 +43,20 @@ func TestMeasurementsRun(t *testing.T) {
 		t.Fatalf("%+v", g)
 	}
 }
+
+// TestFamilies runs a training step and inference for every family's
+// layout at a tiny shape.
+func TestFamilies(t *testing.T) {
+	for _, fam := range []string{"bert", "roberta", "xlm-roberta", "distilbert", "electra"} {
+		s := Shape{Batch: 2, Seq: 16, InferBatch: 2, Layers: 1, Hidden: 32, Heads: 2, FF: 64, Vocab: 200, Labels: 5, Threads: 1, Warmup: 0, Steps: 1, Family: fam, EmbeddingSize: 16}
+		if _, err := TrainStep(s); err != nil {
+			t.Errorf("%s: train: %v", fam, err)
+		}
+		if _, err := Inference(s); err != nil {
+			t.Errorf("%s: inference: %v", fam, err)
+		}
+		if got := s.config().Family().ModelType; got != fam {
+			t.Errorf("%s: config is %s", fam, got)
+		}
+	}
+}

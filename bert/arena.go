@@ -14,12 +14,17 @@ type arena struct {
 	train      bool
 
 	ids, types, labels []int32
+	positions          []int32   // position ids, as the family computes them
 	maskAdd            []float32 // 0 or maskedScore per position
 
-	embeddingNorm layerNormActs // embeddings.LayerNorm input and stats
-	hidden        [][]float32   // hidden_states, N×H each
-	layerBufs     []layerActs
-	dense         []float32 // N×H: dense output before bias (scratch)
+	embeddingNorm layerNormActs // embeddings.LayerNorm input and stats (N×E)
+	// ELECTRA with embedding_size ≠ hidden_size: the embeddings' output
+	// (N×E, after dropout) before embeddings_project, and in training the
+	// gradients at it and at the LayerNorm input.
+	embeddingOut, dEmbeddingOut, dEmbeddingNorm []float32
+	hidden                                      [][]float32 // hidden_states, N×H each
+	layerBufs                                   []layerActs
+	dense                                       []float32 // N×H: dense output before bias (scratch)
 
 	classifierIn  []float32 // N×H: classifier input after dropout (training)
 	logits, probs []float32 // N×C
@@ -68,9 +73,18 @@ func (a *arena) alloc(m *Model, rows, attn int, train bool) {
 	f := func(n int) []float32 { return make([]float32, n) }
 	*a = arena{rows: rows, attn: attn, train: train}
 	a.ids, a.types, a.labels = make([]int32, rows), make([]int32, rows), make([]int32, rows)
+	a.positions = make([]int32, rows)
 	a.maskAdd = f(rows)
-	norm := func() layerNormActs { return layerNormActs{x: f(rows * H), mean: f(rows), rstd: f(rows)} }
-	a.embeddingNorm = norm()
+	normOf := func(w int) layerNormActs { return layerNormActs{x: f(rows * w), mean: f(rows), rstd: f(rows)} }
+	norm := func() layerNormActs { return normOf(H) }
+	E := m.shape.emb
+	a.embeddingNorm = normOf(E)
+	if m.shape.project {
+		a.embeddingOut = f(rows * E)
+		if train {
+			a.dEmbeddingOut, a.dEmbeddingNorm = f(rows*E), f(rows*E)
+		}
+	}
 	nLayers, nHidden := 1, 2
 	if train {
 		nLayers, nHidden = m.layers, m.layers+1

@@ -125,5 +125,5 @@ func (m *Model) loadBatch(b *dataset.Batch) error {
 		}
 		a.labels[i] = label
 	}
-	return nil
+	return m.positionIDs(a.positions, a.ids, b.Size, T)
 }

@@ -31,11 +31,13 @@ func (m *Model) residualLayerNorm(y, dense, bias, residual []float32, site int, 
 
 // layerNormBackward sets dx from dy = ∂loss/∂LayerNorm(x) and adds dγ, dβ
 // to g.
+// The width is the LayerNorm's (ELECTRA's embeddings LayerNorm is narrower
+// than the hidden size).
 func (m *Model) layerNormBackward(dx, dy []float32, saved layerNormActs, w, g layerNormParams) {
-	n := m.rows()
-	m.tasks.layerNormParamGrad = layerNormParamGradTask{dy: dy, x: saved.x, mean: saved.mean, rstd: saved.rstd, dGamma: g.gamma, dBeta: g.beta, rows: n, h: m.h}
-	parallel.For(m.h, &m.tasks.layerNormParamGrad)
-	m.tasks.layerNormBackward = layerNormBackwardTask{dy: dy, x: saved.x, gamma: w.gamma, mean: saved.mean, rstd: saved.rstd, dx: dx, h: m.h}
+	n, h := m.rows(), len(w.gamma)
+	m.tasks.layerNormParamGrad = layerNormParamGradTask{dy: dy, x: saved.x, mean: saved.mean, rstd: saved.rstd, dGamma: g.gamma, dBeta: g.beta, rows: n, h: h}
+	parallel.For(h, &m.tasks.layerNormParamGrad)
+	m.tasks.layerNormBackward = layerNormBackwardTask{dy: dy, x: saved.x, gamma: w.gamma, mean: saved.mean, rstd: saved.rstd, dx: dx, h: h}
 	parallel.For(n, &m.tasks.layerNormBackward)
 }
 

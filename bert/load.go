@@ -30,9 +30,10 @@ func (r LoadReport) String() string {
 	return b.String()
 }
 
-// FromTensors builds a model from a checkpoint's tensors, matching names as
-// transformers does (checkpoint.MatchKeys): with or without the "bert."
-// prefix (BertModel or BertFor* state dicts), TF-era LayerNorm gamma/beta
+// FromTensors builds a model of cfg's family from a checkpoint's tensors,
+// matching names as transformers does (checkpoint.MatchKeys): with or
+// without the family's prefix ("bert.", "roberta.", "distilbert.",
+// "electra."; base-model or *For* state dicts), TF-era LayerNorm gamma/beta
 // renamed; the pooler, position_ids buffers and pre-training heads (cls.*)
 // are ignored and listed. A missing encoder tensor or a wrong shape is an
 // error naming it. When the classifier is missing or its size differs from

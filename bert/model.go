@@ -16,6 +16,7 @@ var _ Engine = (*Model)(nil)
 // Model is the CPU Engine.
 type Model struct {
 	cfg                              checkpoint.Config
+	shape                            familyShape // the family's embeddings and layout
 	numLabels                        int
 	h, heads, headDim, inter, layers int
 	act                              activation
@@ -77,11 +78,16 @@ type tasks struct {
 
 // validateConfig checks what the engine supports.
 func validateConfig(cfg *checkpoint.Config, numLabels int) (activation, error) {
+	if _, err := checkpoint.FamilyOf(cfg.ModelType); err != nil {
+		return 0, fmt.Errorf("bert: %w", err)
+	}
 	switch {
 	case cfg.HiddenSize <= 0 || cfg.NumHiddenLayers <= 0 || cfg.NumAttentionHeads <= 0 || cfg.IntermediateSize <= 0:
 		return 0, fmt.Errorf("bert: config needs positive hidden_size, num_hidden_layers, num_attention_heads, intermediate_size")
 	case cfg.HiddenSize%cfg.NumAttentionHeads != 0:
 		return 0, fmt.Errorf("bert: hidden_size %d is not a multiple of num_attention_heads %d", cfg.HiddenSize, cfg.NumAttentionHeads)
+	case cfg.EmbeddingSize < 0:
+		return 0, fmt.Errorf("bert: embedding_size %d is negative", cfg.EmbeddingSize)
 	case cfg.VocabSize <= 0 || cfg.MaxPositionEmbeddings <= 0:
 		return 0, fmt.Errorf("bert: config needs positive vocab_size and max_position_embeddings")
 	case cfg.PositionEmbeddingType != "" && cfg.PositionEmbeddingType != "absolute":
@@ -112,7 +118,7 @@ func newModel(cfg *checkpoint.Config, numLabels int, seed int64) (*Model, error)
 		c.LayerNormEps = 1e-12
 	}
 	m := &Model{
-		cfg: c, numLabels: numLabels,
+		cfg: c, shape: shapeOf(&c), numLabels: numLabels,
 		h: c.HiddenSize, heads: c.NumAttentionHeads, headDim: c.HiddenSize / c.NumAttentionHeads,
 		inter: c.IntermediateSize, layers: c.NumHiddenLayers,
 		act: act, eps: c.LayerNormEps,
@@ -126,7 +132,7 @@ func newModel(cfg *checkpoint.Config, numLabels int, seed int64) (*Model, error)
 	var size int
 	m.infos, size = layout(&c, numLabels)
 	m.params = make([]float32, size)
-	m.w = viewWeights(m.params, m.infos, m.layers)
+	m.w = viewWeights(m.params, m.infos, m.layers, m.shape)
 	return m, nil
 }
 
@@ -138,7 +144,7 @@ func (m *Model) ensureGrads() {
 		return
 	}
 	m.grads = make([]float32, len(m.params))
-	m.g = viewWeights(m.grads, m.infos, m.layers)
+	m.g = viewWeights(m.grads, m.infos, m.layers, m.shape)
 	m.touchedMark = make([]bool, m.cfg.VocabSize)
 }
 
@@ -158,25 +164,43 @@ func New(cfg *checkpoint.Config, numLabels int, seed int64) (*Model, error) {
 	return m, nil
 }
 
-// initParam initialises one tensor as HF's _init_weights.
+// initParam initialises one tensor as HF's _init_weights: embeddings'
+// padding rows (nn.Embedding's padding_idx: the word table's, and
+// RoBERTa's position table's) zero, DistilBERT's sinusoidal positions
+// computed.
 func (m *Model) initParam(p ParamInfo, rng *rand.Rand) {
 	data := m.params[p.Offset : p.Offset+p.Size]
+	e := m.shape.emb
 	switch {
-	case strings.HasSuffix(p.Name, "LayerNorm.weight"):
+	case isLayerNorm(p.Name) && strings.HasSuffix(p.Name, ".weight"):
 		for i := range data {
 			data[i] = 1
 		}
 	case strings.HasSuffix(p.Name, "bias"):
 		clear(data)
+	case p.Name == m.posName() && m.shape.sinusoidal:
+		sinusoidalPositions(data, e)
 	default:
 		std := m.initStd()
 		for i := range data {
 			data[i] = float32(rng.NormFloat64() * std)
 		}
-		if p.Name == "bert.embeddings.word_embeddings.weight" {
-			clear(data[m.cfg.PadTokenID*m.h : (m.cfg.PadTokenID+1)*m.h])
+		if p.Name == m.infos[0].Name {
+			clear(data[m.cfg.PadTokenID*e : (m.cfg.PadTokenID+1)*e])
+		}
+		if p.Name == m.posName() && m.shape.posPad >= 0 {
+			clear(data[m.shape.posPad*e : (m.shape.posPad+1)*e])
 		}
 	}
+}
+
+// posName is the position table's name.
+func (m *Model) posName() string { return m.infos[1].Name }
+
+// isLayerNorm reports whether a tensor belongs to a LayerNorm (BERT's
+// "LayerNorm", DistilBERT's "sa_layer_norm"/"output_layer_norm").
+func isLayerNorm(name string) bool {
+	return strings.Contains(name, "LayerNorm.") || strings.Contains(name, "layer_norm.")
 }
 
 // initStd is initializer_range, BertConfig's 0.02 when unset.
@@ -200,7 +224,7 @@ func (m *Model) InferenceCopy() *Model {
 	}
 	m.packWeights() // kept, before the copies share them
 	return &Model{
-		cfg: m.cfg, numLabels: m.numLabels,
+		cfg: m.cfg, shape: m.shape, numLabels: m.numLabels,
 		h: m.h, heads: m.heads, headDim: m.headDim, inter: m.inter, layers: m.layers,
 		act: m.act, eps: m.eps, scale: m.scale,
 		infos: m.infos, params: m.params, w: m.w,

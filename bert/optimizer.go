@@ -27,13 +27,18 @@ func (m *Model) Optimizer() *optim.AdamW {
 		spans := make([]optim.Span, len(m.infos))
 		for i, p := range m.infos {
 			spans[i] = optim.Span{Offset: p.Offset, Size: p.Size, Decay: optim.HFDecays(p.Name)}
+			if p.Name == m.posName() && m.shape.sinusoidal {
+				// Fixed (requires_grad False in HF, so outside the
+				// optimizer): no gradient and no decay leave it unchanged.
+				spans[i].Decay = false
+			}
 		}
 		opt, err := optim.NewAdamW(m.optCfg, len(m.params), spans)
 		if err == nil {
 			// A batch uses a few hundred of the vocabulary's rows: the
 			// others need no moment update (bit-identical, see optim.AdamW).
 			word := m.infos[0]
-			err = opt.SetSparseTable(optim.Table{Offset: word.Offset, Rows: m.cfg.VocabSize, Width: m.h})
+			err = opt.SetSparseTable(optim.Table{Offset: word.Offset, Rows: m.cfg.VocabSize, Width: m.shape.emb})
 		}
 		if err != nil {
 			panic(err) // the spans come from layout and always fit
@@ -74,7 +79,7 @@ func (m *Model) ZeroGrad() {
 		clear(m.touchedMark)
 	} else {
 		for _, id := range m.touched {
-			clear(m.g.wordEmb[int(id)*m.h : (int(id)+1)*m.h])
+			clear(m.g.wordEmb[int(id)*m.shape.emb : (int(id)+1)*m.shape.emb])
 			m.touchedMark[id] = false
 		}
 	}

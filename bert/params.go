@@ -1,15 +1,11 @@
 package bert
 
-import (
-	"fmt"
-
-	"github.com/nerkit/nerkit/checkpoint"
-)
+import "github.com/nerkit/nerkit/checkpoint"
 
 // ParamInfo places one Hugging Face tensor inside the flat parameter (and
 // gradient) vector.
 type ParamInfo struct {
-	Name   string // HF name as BertForTokenClassification saves it ("bert." prefix, classifier without)
+	Name   string // HF name as the family's *ForTokenClassification saves it ("bert." etc. prefix, classifier without)
 	Shape  []int
 	Offset int
 	Size   int
@@ -19,8 +15,9 @@ type ParamInfo struct {
 // over the parameters and over the gradients, so forward and backward code
 // read as mirror images (w.qkv… / g.qkv…).
 type weights struct {
-	wordEmb, posEmb, typeEmb []float32       // [vocab,H], [maxPos,H], [types,H]
+	wordEmb, posEmb, typeEmb []float32       // [vocab,E], [maxPos,E], [types,E] (no types: nil)
 	embeddingNorm            layerNormParams // embeddings.LayerNorm
+	project                  linearParams    // ELECTRA's embeddings_project [H,E], [H]; else nil
 	layers                   []layerWeights
 	classifier               linearParams // [numLabels,H], [numLabels]
 }
@@ -41,11 +38,15 @@ type layerNormParams struct {
 	gamma, beta []float32 // [H]
 }
 
-// layout lists every parameter of a BertForTokenClassification in flat order.
-// The order is HF's named_parameters() except that query/key/value weights
-// precede their biases (for the fused [3H,H] projection).
+// layout lists every parameter of the family's *ForTokenClassification in
+// flat order, under the family's names. The order is HF's named_parameters()
+// except that query/key/value weights precede their biases (for the fused
+// [3H,H] projection) and the embeddings come in one order for every family:
+// word, position, token type (when the family has them), LayerNorm,
+// projection (ELECTRA, when embedding_size ≠ hidden_size).
 func layout(cfg *checkpoint.Config, numLabels int) ([]ParamInfo, int) {
 	h, inter := cfg.HiddenSize, cfg.IntermediateSize
+	s := shapeOf(cfg)
 	var infos []ParamInfo
 	off := 0
 	add := func(name string, shape ...int) {
@@ -56,29 +57,36 @@ func layout(cfg *checkpoint.Config, numLabels int) ([]ParamInfo, int) {
 		infos = append(infos, ParamInfo{Name: name, Shape: shape, Offset: off, Size: n})
 		off += n
 	}
-	add("bert.embeddings.word_embeddings.weight", cfg.VocabSize, h)
-	add("bert.embeddings.position_embeddings.weight", cfg.MaxPositionEmbeddings, h)
-	add("bert.embeddings.token_type_embeddings.weight", cfg.TypeVocabSize, h)
-	add("bert.embeddings.LayerNorm.weight", h)
-	add("bert.embeddings.LayerNorm.bias", h)
+	e := s.fam.Prefix + "embeddings."
+	add(e+"word_embeddings.weight", cfg.VocabSize, s.emb)
+	add(e+"position_embeddings.weight", cfg.MaxPositionEmbeddings, s.emb)
+	if s.types {
+		add(e+"token_type_embeddings.weight", cfg.TypeVocabSize, s.emb)
+	}
+	add(e+"LayerNorm.weight", s.emb)
+	add(e+"LayerNorm.bias", s.emb)
+	if s.project {
+		add(s.fam.Prefix+"embeddings_project.weight", h, s.emb)
+		add(s.fam.Prefix+"embeddings_project.bias", h)
+	}
 	for l := 0; l < cfg.NumHiddenLayers; l++ {
-		p := fmt.Sprintf("bert.encoder.layer.%d.", l)
-		add(p+"attention.self.query.weight", h, h)
-		add(p+"attention.self.key.weight", h, h)
-		add(p+"attention.self.value.weight", h, h)
-		add(p+"attention.self.query.bias", h)
-		add(p+"attention.self.key.bias", h)
-		add(p+"attention.self.value.bias", h)
-		add(p+"attention.output.dense.weight", h, h)
-		add(p+"attention.output.dense.bias", h)
-		add(p+"attention.output.LayerNorm.weight", h)
-		add(p+"attention.output.LayerNorm.bias", h)
-		add(p+"intermediate.dense.weight", inter, h)
-		add(p+"intermediate.dense.bias", inter)
-		add(p+"output.dense.weight", h, inter)
-		add(p+"output.dense.bias", h)
-		add(p+"output.LayerNorm.weight", h)
-		add(p+"output.LayerNorm.bias", h)
+		name := func(module, param string) string { return layerTensorName(s.fam, l, module, param) }
+		add(name("attention.self.query", "weight"), h, h)
+		add(name("attention.self.key", "weight"), h, h)
+		add(name("attention.self.value", "weight"), h, h)
+		add(name("attention.self.query", "bias"), h)
+		add(name("attention.self.key", "bias"), h)
+		add(name("attention.self.value", "bias"), h)
+		add(name("attention.output.dense", "weight"), h, h)
+		add(name("attention.output.dense", "bias"), h)
+		add(name("attention.output.LayerNorm", "weight"), h)
+		add(name("attention.output.LayerNorm", "bias"), h)
+		add(name("intermediate.dense", "weight"), inter, h)
+		add(name("intermediate.dense", "bias"), inter)
+		add(name("output.dense", "weight"), h, inter)
+		add(name("output.dense", "bias"), h)
+		add(name("output.LayerNorm", "weight"), h)
+		add(name("output.LayerNorm", "bias"), h)
 	}
 	add("classifier.weight", numLabels, h)
 	add("classifier.bias", numLabels)
@@ -87,7 +95,7 @@ func layout(cfg *checkpoint.Config, numLabels int) ([]ParamInfo, int) {
 
 // viewWeights slices flat (params or grads) according to infos, which must
 // come from layout.
-func viewWeights(flat []float32, infos []ParamInfo, numLayers int) weights {
+func viewWeights(flat []float32, infos []ParamInfo, numLayers int, s familyShape) weights {
 	i := 0
 	next := func() []float32 {
 		p := infos[i]
@@ -104,8 +112,14 @@ func viewWeights(flat []float32, infos []ParamInfo, numLayers int) weights {
 	linear := func() linearParams { return linearParams{weight: next(), bias: next()} }
 	layerNorm := func() layerNormParams { return layerNormParams{gamma: next(), beta: next()} }
 	var w weights
-	w.wordEmb, w.posEmb, w.typeEmb = next(), next(), next()
+	w.wordEmb, w.posEmb = next(), next()
+	if s.types {
+		w.typeEmb = next()
+	}
 	w.embeddingNorm = layerNorm()
+	if s.project {
+		w.project = linear()
+	}
 	w.layers = make([]layerWeights, numLayers)
 	for l := range w.layers {
 		lw := &w.layers[l]

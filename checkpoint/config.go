@@ -2,8 +2,10 @@
 // config.json, model.safetensors and (read-only) pytorch_model.bin.
 package checkpoint
 
-// Config is the subset of Hugging Face's BertConfig that nerkit uses. Field
-// names follow config.json so a file round-trips through transformers.
+// Config is the subset of Hugging Face's BertConfig that nerkit uses, with
+// the few fields other families add. Field names follow BERT's config.json
+// so a file round-trips through transformers; DistilBERT's differently named
+// fields are translated on reading and writing.
 type Config struct {
 	Architectures             []string          `json:"architectures,omitempty"`
 	ModelType                 string            `json:"model_type"`
@@ -25,6 +27,15 @@ type Config struct {
 	ID2Label                  map[string]string `json:"id2label,omitempty"`
 	Label2ID                  map[string]int    `json:"label2id,omitempty"`
 	TorchDtype                string            `json:"torch_dtype,omitempty"`
+
+	// Family-specific fields.
+	EmbeddingSize int  `json:"embedding_size,omitempty"` // ELECTRA: width of the embedding tables
+	BosTokenID    *int `json:"bos_token_id,omitempty"`   // RoBERTa, XLM-R
+	EosTokenID    *int `json:"eos_token_id,omitempty"`
+	// SinusoidalPositions is DistilBERT's sinusoidal_pos_embds: fixed
+	// sinusoidal position embeddings (config.json names DistilBERT's fields
+	// differently; see distilBertConfig).
+	SinusoidalPositions bool `json:"-"`
 }
 
 // Tensor is one named weight, converted to float32, row-major.

@@ -46,10 +46,48 @@ func ReadConfig(path string) (*Config, error) {
 	return DecodeConfig(data, path)
 }
 
-// DecodeConfig is the in-memory form of ReadConfig; name is used in errors.
-func DecodeConfig(data []byte, name string) (*Config, error) {
+// familyDefaults returns the defaults of model_type's *Config class.
+func familyDefaults(modelType string) *Config {
 	cfg := DefaultConfig()
-	if err := json.Unmarshal(data, cfg); err != nil {
+	cfg.ModelType = modelType
+	switch modelType {
+	case "roberta", "xlm-roberta":
+		// RobertaConfig / XLMRobertaConfig: BertConfig's but for the
+		// special ids (and RoBERTa's vocabulary).
+		if modelType == "roberta" {
+			cfg.VocabSize = 50265
+		}
+		cfg.PadTokenID = 1
+		cfg.BosTokenID, cfg.EosTokenID = intPtr(0), intPtr(2)
+	case "electra":
+		cfg.EmbeddingSize = 128
+		cfg.HiddenSize = 256
+		cfg.NumAttentionHeads = 4
+		cfg.IntermediateSize = 1024
+	case "distilbert":
+		cfg.NumHiddenLayers = 6
+		cfg.TypeVocabSize = 1 // no token types; loadBatch accepts only 0
+	}
+	return cfg
+}
+
+func intPtr(v int) *int { return &v }
+
+// DecodeConfig is the in-memory form of ReadConfig; name is used in errors.
+// The family's *Config defaults apply to absent fields.
+func DecodeConfig(data []byte, name string) (*Config, error) {
+	var head struct {
+		ModelType string `json:"model_type"`
+	}
+	json.Unmarshal(data, &head) // a syntax error is reported below, with its line
+	cfg := familyDefaults(head.ModelType)
+	var err error
+	if head.ModelType == "distilbert" {
+		err = decodeDistilBert(data, cfg)
+	} else {
+		err = json.Unmarshal(data, cfg)
+	}
+	if err != nil {
 		var off int64 = -1
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
@@ -108,8 +146,14 @@ func lineCol(data []byte, off int64) (line, col int) {
 
 // Validate checks the fields the encoder needs.
 func (c *Config) Validate() error {
-	if c.ModelType != "" && c.ModelType != "bert" {
-		return fmt.Errorf("model_type %q is not supported (only bert)", c.ModelType)
+	if _, err := FamilyOf(c.ModelType); err != nil {
+		return err
+	}
+	if c.EmbeddingSize < 0 {
+		return fmt.Errorf("embedding_size must be positive, got %d", c.EmbeddingSize)
+	}
+	if c.MaxSequenceLength() < 3 {
+		return fmt.Errorf("max_position_embeddings %d leaves no room for a sequence (pad_token_id %d)", c.MaxPositionEmbeddings, c.PadTokenID)
 	}
 	for _, f := range []struct {
 		name string
@@ -205,7 +249,13 @@ func WriteConfig(path string, cfg *Config) error {
 
 func encodeConfig(w io.Writer, cfg *Config) error {
 	// Via a map so keys come out sorted, as transformers writes them.
-	raw, err := json.Marshal(cfg)
+	var raw []byte
+	var err error
+	if cfg.ModelType == "distilbert" {
+		raw, err = json.Marshal(toDistilBert(cfg))
+	} else {
+		raw, err = json.Marshal(cfg)
+	}
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func TestReadConfigRejects(t *testing.T) {
 		{`{"hidden_size": 30, "num_attention_heads": 4}`, "not a multiple"},
 		{`{"hidden_size": 0}`, "hidden_size must be positive"},
 		{`{"hidden_act": "gelu_exotic"}`, `hidden_act "gelu_exotic"`},
-		{`{"model_type": "roberta"}`, `model_type "roberta"`},
+		{`{"model_type": "gpt2"}`, `model_type "gpt2" is not supported (supported: bert, roberta, xlm-roberta, distilbert, electra)`},
 		{`{"position_embedding_type": "relative_key"}`, "position_embedding_type"},
 		{`{"id2label": {"0": "O", "2": "B-X"}}`, "id2label"},
 		{`{"layer_norm_eps": -1}`, "layer_norm_eps"},
@@ -71,5 +71,42 @@ func TestWriteConfigRoundTrip(t *testing.T) {
 	}
 	if back.HiddenSize != cfg.HiddenSize || back.LayerNormEps != cfg.LayerNormEps || back.ClassifierDropout != nil {
 		t.Errorf("round trip changed config: %+v", back)
+	}
+}
+
+// TestFamilyConfigRoundTrip reads each family's config.json (as
+// transformers v5.2.0 writes them) and writes it back in the family's
+// layout: DistilBERT under its own field names, the others as BERT.
+func TestFamilyConfigRoundTrip(t *testing.T) {
+	for _, c := range []struct{ family, want string }{
+		{"roberta", `"bos_token_id": 0`}, {"xlm-roberta", `"model_type": "xlm-roberta"`},
+		{"distilbert", `"n_layers": 2`}, {"electra", `"embedding_size": 16`},
+	} {
+		cfg, err := ReadConfig(filepath.Join("../testdata/goldens/encoders", c.family, "config.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := encodeConfig(&b, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), c.want) {
+			t.Errorf("%s: written config lacks %s:\n%s", c.family, c.want, b.String())
+		}
+		back, err := DecodeConfig([]byte(b.String()), "config.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.HiddenSize != cfg.HiddenSize || back.NumHiddenLayers != 2 || back.Family() != cfg.Family() || back.EmbeddingWidth() != cfg.EmbeddingWidth() || back.PadTokenID != cfg.PadTokenID {
+			t.Errorf("%s: round trip %+v, want %+v", c.family, back, cfg)
+		}
+	}
+	d, _ := ReadConfig("../testdata/goldens/encoders/distilbert/config.json")
+	if d.HiddenSize != 32 || d.IntermediateSize != 64 || d.NumAttentionHeads != 4 || d.LayerNormEps != 1e-12 || d.ClassifierDropout == nil {
+		t.Errorf("distilbert fields: %+v", d)
+	}
+	r, _ := ReadConfig("../testdata/goldens/encoders/roberta/config.json")
+	if r.MaxSequenceLength() != 64 || r.LayerNormEps != 1e-5 {
+		t.Errorf("roberta: %d positions, eps %g", r.MaxSequenceLength(), r.LayerNormEps)
 	}
 }

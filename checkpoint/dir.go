@@ -149,8 +149,9 @@ func SaveDir(dir string, cfg *Config, tensors map[string]Tensor, extra func(tmpD
 	}
 
 	out := *cfg
-	out.Architectures = []string{"BertForTokenClassification"}
-	out.ModelType = "bert"
+	fam := cfg.Family()
+	out.Architectures = []string{fam.Architecture}
+	out.ModelType = fam.ModelType
 	out.TorchDtype = "float32"
 	if labels, lerr := cfg.Labels(); lerr == nil && len(labels) > 0 {
 		out.SetLabels(labels) // rebuild label2id so the two maps agree

@@ -114,32 +114,50 @@ func legacyName(k string) string {
 }
 
 // ignoreReason says why an unmatched checkpoint key is harmless, or "".
-func ignoreReason(k string) string {
-	bare := strings.TrimPrefix(k, BasePrefix)
+func ignoreReason(k, prefix string) string {
+	bare := strings.TrimPrefix(k, prefix)
 	switch {
 	case strings.HasSuffix(k, "position_ids") || strings.HasSuffix(k, "token_type_ids"):
 		return "buffer, recomputed by the model"
 	case strings.HasPrefix(bare, "pooler."):
 		return "pooler, unused by token classification"
-	case strings.HasPrefix(k, "cls."):
+	case strings.HasPrefix(k, "cls.") || strings.HasPrefix(k, "lm_head.") ||
+		strings.HasPrefix(k, "vocab_transform.") || strings.HasPrefix(k, "vocab_layer_norm.") || strings.HasPrefix(k, "vocab_projector."):
 		return "pre-training head (MLM/NSP), unused by token classification"
+	case strings.HasPrefix(k, "discriminator_predictions.") || strings.HasPrefix(k, "generator_"):
+		return "ELECTRA pre-training head, unused by token classification"
 	}
 	return ""
 }
 
+// basePrefix is the family prefix ("bert.", "roberta.", …) the expected
+// names carry, or BasePrefix when none does (a bare encoder).
+func basePrefix(expected map[string][]int) string {
+	for k := range expected {
+		for _, p := range familyPrefixes() {
+			if strings.HasPrefix(k, p) {
+				return p
+			}
+		}
+	}
+	return BasePrefix
+}
+
 // MatchKeys matches checkpoint tensors to the model's expected parameter
 // names and shapes the way transformers does: legacy LayerNorm gamma/beta
-// names are renamed, and the "bert." prefix is added or stripped when the
+// names are renamed, and the family's base-model prefix ("bert.",
+// "roberta.", "distilbert.", "electra.") is added or stripped when the
 // checkpoint and the model disagree about it. It returns the tensors that
 // matched in name and shape, keyed by the model's names, and the report.
 func MatchKeys(expected map[string][]int, loaded map[string]Tensor) (map[string]Tensor, *LoadReport) {
 	r := &LoadReport{}
+	prefix := basePrefix(expected)
 	expectsPrefix, hasPrefix := false, false
 	for k := range expected {
-		expectsPrefix = expectsPrefix || strings.HasPrefix(k, BasePrefix)
+		expectsPrefix = expectsPrefix || strings.HasPrefix(k, prefix)
 	}
 	for k := range loaded {
-		hasPrefix = hasPrefix || strings.HasPrefix(legacyName(k), BasePrefix)
+		hasPrefix = hasPrefix || strings.HasPrefix(legacyName(k), prefix)
 	}
 
 	names := make([]string, 0, len(loaded))
@@ -155,18 +173,18 @@ func MatchKeys(expected map[string][]int, loaded map[string]Tensor) (map[string]
 		if _, ok := expected[k]; !ok {
 			switch {
 			case expectsPrefix && !hasPrefix:
-				if _, ok := expected[BasePrefix+k]; ok {
-					target = BasePrefix + k
+				if _, ok := expected[prefix+k]; ok {
+					target = prefix + k
 				}
-			case hasPrefix && !expectsPrefix && strings.HasPrefix(k, BasePrefix):
-				if _, ok := expected[strings.TrimPrefix(k, BasePrefix)]; ok {
-					target = strings.TrimPrefix(k, BasePrefix)
+			case hasPrefix && !expectsPrefix && strings.HasPrefix(k, prefix):
+				if _, ok := expected[strings.TrimPrefix(k, prefix)]; ok {
+					target = strings.TrimPrefix(k, prefix)
 				}
 			}
 		}
 		want, ok := expected[target]
 		if !ok {
-			if why := ignoreReason(k); why != "" {
+			if why := ignoreReason(k, prefix); why != "" {
 				r.Ignored = append(r.Ignored, IgnoredKey{Name: orig, Reason: why})
 			} else {
 				r.Unexpected = append(r.Unexpected, orig)

@@ -87,14 +87,33 @@ type FileSpec struct {
 	Optional bool
 }
 
-// ModelFiles is what nerkit needs from a BERT repository. The weights are
-// alternatives: model.safetensors is preferred, pytorch_model.bin is the fallback.
+// ModelFiles is what nerkit needs from a model repository. The weights are
+// alternatives: model.safetensors is preferred, pytorch_model.bin is the
+// fallback. Of the tokenizer files at least one of tokenizerFiles must be
+// there (WordPiece's vocab.txt, BPE's vocab.json + merges.txt, XLM-R's
+// sentencepiece.bpe.model, or tokenizer.json for any family).
 var ModelFiles = []FileSpec{
 	{Name: "config.json"},
-	{Name: "vocab.txt"},
+	{Name: "vocab.txt", Optional: true},
+	{Name: "vocab.json", Optional: true},
+	{Name: "merges.txt", Optional: true},
+	{Name: "sentencepiece.bpe.model", Optional: true},
 	{Name: "tokenizer_config.json", Optional: true},
 	{Name: "special_tokens_map.json", Optional: true},
 	{Name: "tokenizer.json", Optional: true},
+}
+
+// tokenizerFiles are the files a tokenizer can be read from.
+var tokenizerFiles = []string{"tokenizer.json", "vocab.txt", "vocab.json", "sentencepiece.bpe.model"}
+
+// hasTokenizer reports whether dir holds one of tokenizerFiles.
+func hasTokenizer(dir string) error {
+	for _, f := range tokenizerFiles {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("none of the tokenizer files %s: %w", strings.Join(tokenizerFiles, ", "), ErrNotFound)
 }
 
 // weightFiles are tried in order; the first that exists is used.
@@ -154,6 +173,9 @@ func (c *Client) Snapshot(ctx context.Context, repo, revision string) (string, e
 		}
 		snap = dir
 	}
+	if err := hasTokenizer(snap); err != nil {
+		return "", fmt.Errorf("model %s has %w", repo, err)
+	}
 	var werr error
 	for _, w := range weightFiles {
 		if _, werr = c.download(ctx, repo, revision, w); werr == nil {
@@ -170,7 +192,7 @@ func (c *Client) Snapshot(ctx context.Context, repo, revision string) (string, e
 }
 
 // cachedSnapshot returns the snapshot dir when it already holds config.json,
-// vocab.txt and a weights file. A refs file that does not hold a commit id
+// a tokenizer file and a weights file. A refs file that does not hold a commit id
 // is not followed.
 func (c *Client) cachedSnapshot(repo, revision string) (string, error) {
 	commit := revision
@@ -188,6 +210,9 @@ func (c *Client) cachedSnapshot(repo, revision string) (string, error) {
 		if _, err := os.Stat(filepath.Join(dir, f.Name)); err != nil {
 			return "", fmt.Errorf("%s: %w", f.Name, ErrNotFound)
 		}
+	}
+	if err := hasTokenizer(dir); err != nil {
+		return "", err
 	}
 	for _, w := range weightFiles {
 		if _, err := os.Stat(filepath.Join(dir, w)); err == nil {

@@ -21,7 +21,7 @@ import (
 	"github.com/nerkit/nerkit/hub"
 	"github.com/nerkit/nerkit/internal/atomicfile"
 	"github.com/nerkit/nerkit/parallel"
-	"github.com/nerkit/nerkit/wordpiece"
+	"github.com/nerkit/nerkit/tokenizer"
 )
 
 // SettingsFileName is the file beside config.json holding what nerkit needs
@@ -31,7 +31,7 @@ const SettingsFileName = "nerkit.json"
 // Loaded is a model ready to train or predict: engine, tokenizer and labels.
 type Loaded struct {
 	Model  *bert.Model
-	Tok    *wordpiece.Tokenizer
+	Tok    tokenizer.Tokenizer
 	Labels *conll.LabelSet
 	Dir    string // where it came from; "" for scratch models
 	// Name is what the model may be called where paths must not show (a
@@ -117,11 +117,11 @@ func Load(ctx context.Context, model string, threads int) (*Loaded, error) {
 	if len(rep.Initialized) > 0 {
 		return nil, fmt.Errorf("%s: the checkpoint has no trained classifier for its %d labels; train it first", dir, labels.Len())
 	}
-	tok, err := wordpiece.Load(dir)
+	tok, err := LoadTokenizer(dir)
 	if err != nil {
 		return nil, err
 	}
-	win, err := readWindowing(dir, cfg.MaxPositionEmbeddings)
+	win, err := readWindowing(dir, cfg.MaxSequenceLength())
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +133,17 @@ func Load(ctx context.Context, model string, threads int) (*Loaded, error) {
 	}
 	return &Loaded{Model: m, Tok: tok, Labels: labels, Dir: dir, Name: Name(model), Notes: rep.Notes, Windowing: win}, nil
 }
+
+// LoadTokenizer reads a model directory's tokenizer, of any family, as
+// transformers' run_ner.py loads it: byte-level BPE with add_prefix_space
+// true, which pre-split words need (the other families ignore it).
+func LoadTokenizer(dir string) (tokenizer.Tokenizer, error) {
+	return tokenizer.LoadOptions(dir, tokenizer.Options{AddPrefixSpace: new(true)})
+}
+
+// Words returns the tokenizer's encoder of pre-split words, which label
+// alignment (dataset.Encode) uses.
+func (l *Loaded) Words() (tokenizer.WordEncoder, error) { return l.Tok.Words() }
 
 // readWindowing reads nerkit.json; without it, windows are the model's
 // position limit, at most 512 (BERT's).

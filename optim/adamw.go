@@ -40,9 +40,10 @@ type Span struct {
 }
 
 // HFDecays reports whether HF Trainer puts a parameter in the weight-decay
-// group: everything except biases and LayerNorm weights.
+// group: everything except biases and LayerNorm weights (BERT's
+// "LayerNorm", DistilBERT's "sa_layer_norm" and "output_layer_norm").
 func HFDecays(name string) bool {
-	return !strings.HasSuffix(name, "bias") && !strings.Contains(name, "LayerNorm")
+	return !strings.HasSuffix(name, "bias") && !strings.Contains(name, "LayerNorm") && !strings.Contains(name, "layer_norm")
 }
 
 // AdamW is torch.optim.AdamW (foreach=False, amsgrad=False, maximize=False)

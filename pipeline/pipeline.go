@@ -1,18 +1,22 @@
 // Package pipeline runs inputs through the whole inference path, as Hugging
-// Face's token-classification pipeline does: raw text is split into words the
-// way BertPreTokenizer splits it (so offsets map back exactly), words become
-// sub-token windows (long texts are windowed, never truncated), the engine
-// gives logits, and package tagger turns them into word tags and entities.
+// Face's token-classification pipeline does: raw text is encoded whole by the
+// model's tokenizer (WordPiece, byte-level BPE or Unigram) and its tokens
+// grouped into words by their word ids, as HF's offsets and word_ids give
+// them (so offsets map back exactly); pre-split words are encoded as
+// is_split_into_words does. Words become sub-token windows (long texts are
+// windowed, never truncated), the engine gives logits, and package tagger
+// turns them into word tags and entities.
 package pipeline
 
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/tagger"
-	"github.com/nerkit/nerkit/wordpiece"
+	"github.com/nerkit/nerkit/tokenizer"
 )
 
 // Engine is what inference needs from a model: logits for a batch.
@@ -26,7 +30,7 @@ type Engine interface {
 // Pipeline holds a tokenizer, an engine and the label names. It is not safe
 // for concurrent use: the engine reuses its buffers. Serve one at a time.
 type Pipeline struct {
-	Tok       *wordpiece.Tokenizer
+	Tok       tokenizer.Tokenizer
 	Engine    Engine
 	Labels    []string
 	MaxLen    int // positions per window, specials included
@@ -65,12 +69,15 @@ type Word struct {
 // Run processes inputs as one job: all windows of all inputs are batched
 // together, shortest padding first.
 func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
-	words := p.splitWords(inputs)
+	words, pieces, err := p.splitWords(inputs)
+	if err != nil {
+		return nil, err
+	}
 	sents := make([]conll.Sentence, len(inputs))
 	for i := range words {
 		sents[i] = conll.Sentence{Words: words[i].words}
 	}
-	examples, _, err := dataset.Encode(sents, p.Tok, nil, dataset.Options{MaxLen: p.MaxLen, Stride: p.Stride, Offsets: true, Source: "input"})
+	examples, _, err := dataset.Encode(sents, pieces, nil, dataset.Options{MaxLen: p.MaxLen, Stride: p.Stride, Offsets: true, Source: "input"})
 	if err != nil {
 		return nil, err
 	}
@@ -95,29 +102,112 @@ func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
 // point into.
 type inputWords struct {
 	words []string
-	spans []wordpiece.Span
+	spans []tokenizer.Span
 	text  string
 }
 
-// splitWords splits raw texts as BertPreTokenizer does; pre-split words are
+// splitWords encodes every input and splits it into words. Raw text is
+// encoded whole (tok.Encode), as HF's pipeline does, and its tokens are
+// grouped by word id; a word's span is that of its tokens (so byte-level
+// BPE's leading space, part of the pre-token "Ġword", stays outside it).
+// Pre-split words are encoded as is_split_into_words does (tok.Words()),
 // laid out in a synthetic text joined by spaces, so entity text and offsets
-// refer to that text.
-func (p *Pipeline) splitWords(inputs []Input) []inputWords {
+// refer to that text. The pieces are handed to dataset.Encode, which asks
+// for them word by word, in order.
+func (p *Pipeline) splitWords(inputs []Input) ([]inputWords, *encodedPieces, error) {
 	out := make([]inputWords, len(inputs))
+	pieces := &encodedPieces{cls: p.Tok.ClsID(), sep: p.Tok.SepID(), pad: p.Tok.PadID()}
 	for i, in := range inputs {
 		if in.Words != nil {
+			enc, err := p.encodeWords(in.Words)
+			if err != nil {
+				return nil, nil, err
+			}
 			spans, text := joinWords(in.Words)
 			out[i] = inputWords{in.Words, spans, text}
+			pieces.add(enc, make([]int, len(in.Words)), len(in.Words))
 			continue
 		}
+		enc := p.Tok.Encode(in.Text)
 		spans := p.Tok.PreTokenize(in.Text)
+		starts := make([]int, len(spans))
+		first := make([]bool, len(spans))
+		for k, w := range enc.WordIDs {
+			if w < 0 || w >= len(spans) {
+				continue
+			}
+			o := enc.Offsets[k]
+			if !first[w] {
+				first[w] = true
+				spans[w].Start, spans[w].End = o[0], o[1]
+			}
+			spans[w].Start, spans[w].End = min(spans[w].Start, o[0]), max(spans[w].End, o[1])
+		}
 		words := make([]string, len(spans))
-		for j, s := range spans {
-			words[j] = s.Text
+		for j := range spans {
+			spans[j].Text = in.Text[spans[j].Start:spans[j].End]
+			words[j], starts[j] = spans[j].Text, spans[j].Start
 		}
 		out[i] = inputWords{words, spans, in.Text}
+		pieces.add(enc, starts, len(spans))
 	}
-	return out
+	return out, pieces, nil
+}
+
+// encodeWords encodes pre-split words (is_split_into_words=True).
+func (p *Pipeline) encodeWords(words []string) (tokenizer.Encoding, error) {
+	we, err := p.Tok.Words()
+	if err != nil {
+		return tokenizer.Encoding{}, err
+	}
+	return we.EncodeWords(words), nil
+}
+
+// encodedPieces holds every word's sub-tokens, already encoded, and gives
+// them to dataset.Encode (a dataset.PieceTokenizer) in the order it asks:
+// sentence by sentence, word by word.
+type encodedPieces struct {
+	words         []wordPieces
+	next          int
+	cls, sep, pad int32
+}
+
+type wordPieces struct {
+	ids  []int32
+	offs [][2]int // within the word
+}
+
+// add appends an encoding's n words; a token's offsets become relative to
+// starts[word] (0 for pre-split words, whose offsets are within the word).
+func (e *encodedPieces) add(enc tokenizer.Encoding, starts []int, n int) {
+	base := len(e.words)
+	e.words = append(e.words, make([]wordPieces, n)...)
+	for k, w := range enc.WordIDs {
+		if w < 0 || w >= n {
+			continue
+		}
+		wp := &e.words[base+w]
+		o := enc.Offsets[k]
+		wp.ids = append(wp.ids, enc.IDs[k])
+		wp.offs = append(wp.offs, [2]int{o[0] - starts[w], o[1] - starts[w]})
+	}
+}
+
+func (e *encodedPieces) take() wordPieces {
+	if e.next >= len(e.words) {
+		panic("pipeline: more words asked for than were encoded")
+	}
+	e.next++
+	return e.words[e.next-1]
+}
+
+func (e *encodedPieces) TokenizeWord(string) []int32 { return e.take().ids }
+func (e *encodedPieces) ClsID() int32                { return e.cls }
+func (e *encodedPieces) SepID() int32                { return e.sep }
+func (e *encodedPieces) PadID() int32                { return e.pad }
+func (e *encodedPieces) AppendWordPieces(ids []int32, offs [][2]int, _ string) ([]int32, [][2]int) {
+	wp := e.take()
+	return append(ids, wp.ids...), append(offs, wp.offs...)
 }
 
 // infer runs the examples through the engine, batches of similar length
@@ -153,7 +243,10 @@ func (p *Pipeline) output(in inputWords, probs *dataset.SentenceProbs, strategy 
 	}
 	words := tagWords(in.spans, probs)
 	tags := tagger.WordTags(words, p.Labels, strategy)
-	out := Output{Entities: tagger.Entities(in.text, words, p.Labels, strategy), Words: make([]Word, len(words))}
+	// An entity of pieces spanning no characters (a lone "Ġ" or "▁") has no
+	// text to point at: dropped.
+	ents := slices.DeleteFunc(tagger.Entities(in.text, words, p.Labels, strategy), func(e tagger.Entity) bool { return e.ByteStart == e.ByteEnd })
+	out := Output{Entities: ents, Words: make([]Word, len(words))}
 	runes := tagger.NewCodePoints(in.text)
 	for j, w := range words {
 		ow := Word{Text: in.words[j], ByteStart: w.Start, ByteEnd: w.End, Tag: tags[j].Tag}
@@ -170,12 +263,14 @@ func (p *Pipeline) output(in inputWords, probs *dataset.SentenceProbs, strategy 
 
 // tagWords attaches each word's sub-token distributions and byte spans;
 // encoding kept each sub-token's offsets within its word.
-func tagWords(spans []wordpiece.Span, probs *dataset.SentenceProbs) []tagger.Word {
+func tagWords(spans []tokenizer.Span, probs *dataset.SentenceProbs) []tagger.Word {
 	out := make([]tagger.Word, len(spans))
 	for w, sp := range spans {
 		out[w] = tagger.Word{Start: sp.Start, End: sp.End}
 		start, end := probs.WordTokens(w)
-		if start == end {
+		if start == end || sp.Start == sp.End {
+			// No sub-tokens, or only pieces spanning no characters (BPE's
+			// lone "Ġ" of a run of spaces): tagged O, never an entity.
 			continue
 		}
 		out[w].Tokens = make([]tagger.Token, 0, end-start)
@@ -187,8 +282,8 @@ func tagWords(spans []wordpiece.Span, probs *dataset.SentenceProbs) []tagger.Wor
 	return out
 }
 
-func joinWords(words []string) ([]wordpiece.Span, string) {
-	spans := make([]wordpiece.Span, len(words))
+func joinWords(words []string) ([]tokenizer.Span, string) {
+	spans := make([]tokenizer.Span, len(words))
 	n := 0
 	for _, w := range words {
 		n += len(w) + 1
@@ -198,7 +293,7 @@ func joinWords(words []string) ([]wordpiece.Span, string) {
 		if i > 0 {
 			buf = append(buf, ' ')
 		}
-		spans[i] = wordpiece.Span{Start: len(buf), End: len(buf) + len(w), Text: w}
+		spans[i] = tokenizer.Span{Start: len(buf), End: len(buf) + len(w), Text: w}
 		buf = append(buf, w...)
 	}
 	return spans, string(buf)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/nerkit/nerkit/bert"
+	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/internal/atomicfile"
 	"github.com/nerkit/nerkit/optim"
 	"go.yaml.in/yaml/v3"
@@ -23,6 +24,9 @@ import (
 type Config struct {
 	Model string `yaml:"model" json:"model"`                     // model dir, hub id, or scratch:NAME
 	Vocab string `yaml:"vocab,omitempty" json:"vocab,omitempty"` // scratch models: vocab.txt, tokenizer.json or model dir (default: mBERT's, embedded)
+	// Family is a scratch model's encoder family (model_type; default
+	// bert); a checkpoint's comes from its config.json.
+	Family string `yaml:"family,omitempty" json:"family,omitempty"`
 
 	Train string `yaml:"train" json:"train"`
 	Dev   string `yaml:"dev" json:"dev"`
@@ -132,6 +136,11 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("stride must be below max_length-2 (got %d)", c.Stride)
 	case c.Train == "":
 		return &SettingError{Key: "train", Err: errors.New("no training file")}
+	case c.Family != "" && !strings.HasPrefix(c.Model, ScratchPrefix):
+		return &SettingError{Key: "family", Err: fmt.Errorf("applies to %sNAME models only; a checkpoint's family is its config.json's model_type", ScratchPrefix)}
+	}
+	if _, err := checkpoint.FamilyOf(c.Family); err != nil {
+		return &SettingError{Key: "family", Err: err}
 	}
 	if _, err := optim.ParseSchedule(c.Schedule, 0, 1); err != nil {
 		return err

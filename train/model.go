@@ -11,6 +11,7 @@ import (
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/defaultdata"
 	"github.com/nerkit/nerkit/modeldir"
+	"github.com/nerkit/nerkit/tokenizer"
 	"github.com/nerkit/nerkit/wordpiece"
 )
 
@@ -41,7 +42,10 @@ func newScratchModel(cfg *Config, preset Preset, labelsFor labelChooser) (*model
 	if err != nil {
 		return nil, err
 	}
-	mc := preset.ScratchConfig(tok.VocabSize())
+	mc, err := preset.FamilyConfig(cfg.Family, tok.VocabSize(), tok.PadID())
+	if err != nil {
+		return nil, err
+	}
 	cfg.applyDropout(mc)
 	mc.SetLabels(labels.Labels())
 	m, err := bert.New(mc, labels.Len(), cfg.Seed)
@@ -91,7 +95,7 @@ func loadCheckpoint(ctx context.Context, cfg *Config, labelsFor labelChooser) (*
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	tok, err := wordpiece.Load(dir)
+	tok, err := modeldir.LoadTokenizer(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -110,9 +114,9 @@ func isGenericLabels(l *conll.LabelSet) bool {
 
 // scratchTokenizer loads the vocabulary a scratch model was asked for, by
 // default mBERT's cased WordPiece over the embedded vocabulary.
-func scratchTokenizer(vocab string) (*wordpiece.Tokenizer, error) {
+func scratchTokenizer(vocab string) (tokenizer.Tokenizer, error) {
 	if vocab != "" {
-		return wordpiece.Load(vocab)
+		return modeldir.LoadTokenizer(vocab)
 	}
 	opts := wordpiece.DefaultOptions()
 	opts.Lowercase = false // mBERT is cased

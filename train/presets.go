@@ -70,7 +70,7 @@ func LookupPreset(model string) (Preset, bool, error) {
 	return p, true, nil
 }
 
-// ScratchConfig is the HF config of a preset with mBERT's vocabulary.
+// ScratchConfig is the HF config of a preset with mBERT's vocabulary: BERT.
 func (p Preset) ScratchConfig(vocabSize int) *checkpoint.Config {
 	return &checkpoint.Config{
 		Architectures:             []string{"BertForTokenClassification"},
@@ -90,4 +90,26 @@ func (p Preset) ScratchConfig(vocabSize int) *checkpoint.Config {
 		PadTokenID:                0,
 		PositionEmbeddingType:     "absolute",
 	}
+}
+
+// FamilyConfig is the preset's config as another encoder family (family is
+// a model_type; "" and "bert" give ScratchConfig), with the tokenizer's
+// padding id: RoBERTa/XLM-R with one token type, LayerNorm eps 1e-5 and 512
+// positions after the pad_token_id+1 its position ids skip; DistilBERT
+// without token types; ELECTRA with embedding_size = hidden_size.
+func (p Preset) FamilyConfig(family string, vocabSize int, padID int32) (*checkpoint.Config, error) {
+	c := p.ScratchConfig(vocabSize)
+	fam, err := checkpoint.FamilyOf(family)
+	if err != nil || fam.ModelType == "bert" {
+		return c, err
+	}
+	c.ModelType, c.Architectures, c.PadTokenID = fam.ModelType, []string{fam.Architecture}, int(padID)
+	switch {
+	case fam.PaddedPositions():
+		c.TypeVocabSize, c.LayerNormEps = 1, 1e-5
+		c.MaxPositionEmbeddings = 512 + c.PadTokenID + 1
+	case !fam.TokenTypes():
+		c.TypeVocabSize = 1
+	}
+	return c, nil
 }

@@ -236,6 +236,9 @@ func loadModel(ctx context.Context, cfg *Config, files dataFiles, log io.Writer)
 			return nil, err
 		}
 	}
+	if n := ld.Model.Config().MaxSequenceLength(); cfg.MaxLength > n {
+		return nil, &SettingError{Key: "max_length", Err: fmt.Errorf("%d exceeds the model's %d positions", cfg.MaxLength, n)}
+	}
 	// Saved with the model, so evaluating it later cuts texts as the run did.
 	ld.Windowing = modeldir.Windowing{MaxLength: cfg.MaxLength, Stride: cfg.Stride}
 	ld.Model.SetOptimizer(optim.AdamWConfig{Beta1: cfg.AdamBeta1, Beta2: cfg.AdamBeta2, Eps: cfg.AdamEps, WeightDecay: cfg.WeightDecay})
@@ -276,7 +279,11 @@ func (r *runner) encode(name string, f *conll.File) (*evaluate.Split, error) {
 		return nil, nil
 	}
 	cfg := r.cfg
-	ex, st, err := dataset.Encode(f.Sentences, r.ld.Tok, r.ld.Labels, dataset.Options{
+	words, err := r.ld.Words()
+	if err != nil {
+		return nil, err
+	}
+	ex, st, err := dataset.Encode(f.Sentences, words, r.ld.Labels, dataset.Options{
 		MaxLen: cfg.MaxLength, Stride: cfg.Stride, LabelAllTokens: cfg.LabelAllTokens && name == "train", Source: f.Name})
 	if err != nil {
 		return nil, err

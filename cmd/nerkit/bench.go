@@ -11,10 +11,12 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/nerkit/nerkit/bench"
 	"github.com/nerkit/nerkit/bert"
+	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/spf13/cobra"
 )
 
@@ -49,6 +51,9 @@ interleaved, and reports each measurement's median run. --json prints one
 object per measurement with the reference script's keys.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := checkpoint.FamilyOf(s.Family); err != nil {
+				return fmt.Errorf("--family: %w", err)
+			}
 			if one != "" {
 				if cpuprofile != "" {
 					f, err := os.Create(cpuprofile)
@@ -150,6 +155,8 @@ object per measurement with the reference script's keys.`,
 	f.IntVar(&s.FF, "ff", s.FF, "intermediate (FFN) size")
 	f.IntVar(&s.Vocab, "vocab", s.Vocab, "vocabulary size")
 	f.IntVar(&s.Labels, "labels", s.Labels, "labels")
+	f.StringVar(&s.Family, "family", "bert", "encoder family: bert, roberta, xlm-roberta, distilbert, electra (its embeddings and layout; the shape flags set the sizes)")
+	f.IntVar(&s.EmbeddingSize, "embedding-size", 0, "ELECTRA's embedding_size (0: the hidden size)")
 	f.IntVar(&s.Threads, "threads", min(2, runtime.NumCPU()), "threads (PyTorch gets the same)")
 	f.IntVar(&s.Warmup, "warmup", s.Warmup, "untimed steps first")
 	f.IntVar(&s.Steps, "steps", s.Steps, "timed steps (the median is reported)")
@@ -229,6 +236,7 @@ func benchSubprocess(what string, s bench.Shape, precision string) (bench.Result
 		return bench.Result{}, err
 	}
 	args := append([]string{"bench", "--one", what}, bench.ScriptArgs(s)...)
+	args = append(args, "--family", s.Family, "--embedding-size", strconv.Itoa(s.EmbeddingSize))
 	if precision != "" {
 		args = append(args, "--precision", precision)
 	}

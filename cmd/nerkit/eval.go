@@ -119,7 +119,11 @@ func readSplit(path string, format conll.Options, ld *modeldir.Loaded, win model
 	if err := ld.Labels.Validate(f); err != nil {
 		return nil, err
 	}
-	ex, st, err := dataset.Encode(f.Sentences, ld.Tok, ld.Labels, dataset.Options{MaxLen: win.MaxLength, Stride: win.Stride, Source: path})
+	words, err := ld.Words()
+	if err != nil {
+		return nil, err
+	}
+	ex, st, err := dataset.Encode(f.Sentences, words, ld.Labels, dataset.Options{MaxLen: win.MaxLength, Stride: win.Stride, Source: path})
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/nerkit/nerkit/wordpiece"
+	"github.com/nerkit/nerkit/tokenizer"
 	"github.com/spf13/cobra"
 )
 
@@ -19,7 +19,7 @@ func init() {
 	var words bool
 	cmd := &cobra.Command{
 		Use:   "tokenize --tokenizer PATH [--words]",
-		Short: "Tokenise stdin line by line into JSON lines of WordPiece ids",
+		Short: "Tokenise stdin line by line into JSON lines of token ids (WordPiece, BPE or Unigram)",
 		Long: `Reads stdin line by line and writes one JSON object per line.
 
 Raw text lines give {"ids":[...],"tokens":[...],"offsets":[[start,end],...]},
@@ -27,10 +27,14 @@ offsets being byte ranges into the line. With --words each line is a JSON
 array of words (pre-split, as Hugging Face's is_split_into_words) and gives
 {"ids":[...],"word_ids":[...]} with null on [CLS] and [SEP].
 
---tokenizer is a model directory, a vocab.txt or a tokenizer.json.`,
+--tokenizer is a model directory, a vocab.txt or a tokenizer.json (any
+family: WordPiece, byte-level BPE, Unigram). Byte-level BPE is loaded with
+add_prefix_space, as models are.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tok, err := wordpiece.Load(tokPath)
+			// As models load it: byte-level BPE with add_prefix_space,
+			// which pre-split words need (modeldir.LoadTokenizer).
+			tok, err := tokenizer.LoadOptions(tokPath, tokenizer.Options{AddPrefixSpace: new(true)})
 			if err != nil {
 				return err
 			}
@@ -45,7 +49,14 @@ array of words (pre-split, as Hugging Face's is_split_into_words) and gives
 
 // runTokenize streams in to out; a bad line stops with an error naming
 // stdin:LINE, after the lines before it have been written.
-func runTokenize(tok *wordpiece.Tokenizer, words bool, in io.Reader, out io.Writer) error {
+func runTokenize(tok tokenizer.Tokenizer, words bool, in io.Reader, out io.Writer) error {
+	var we tokenizer.WordEncoder
+	if words {
+		var err error
+		if we, err = tok.Words(); err != nil {
+			return err
+		}
+	}
 	r := bufio.NewReaderSize(in, 1<<16)
 	w := bufio.NewWriterSize(out, 1<<16)
 	var buf []byte
@@ -75,7 +86,7 @@ func runTokenize(tok *wordpiece.Tokenizer, words bool, in io.Reader, out io.Writ
 				w.Flush()
 				return fmt.Errorf("stdin:%d: want a JSON array of strings, got %.40s", line, b)
 			}
-			enc := tok.EncodeWords(ws)
+			enc := we.EncodeWords(ws)
 			buf = append(buf, `{"ids":`...)
 			buf = appendIDs(buf, enc.IDs)
 			buf = append(buf, `,"word_ids":[`...)

@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -44,5 +46,54 @@ func TestTokenizeCommand(t *testing.T) {
 	}
 	if ee, ok := err.(*exec.ExitError); !ok || !strings.Contains(string(ee.Stderr), "stdin:2") {
 		t.Fatalf("error should name stdin:2: %v", err)
+	}
+}
+
+// TestTokenizeOtherFamilies: `nerkit tokenize --words` on RoBERTa's BPE
+// (loaded with add_prefix_space, as models are) and XLM-R's Unigram gives
+// HF's pre-split ids (testdata/goldens/encoders/tokenizer_goldens.json).
+func TestTokenizeOtherFamilies(t *testing.T) {
+	b, err := os.ReadFile("../../testdata/goldens/encoders/tokenizer_goldens.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Tokenizers map[string]struct {
+			Presplit []struct {
+				Sentences []struct {
+					Words    []string `json:"words"`
+					InputIDs []int    `json:"input_ids"`
+				} `json:"sentences"`
+			} `json:"presplit"`
+		} `json:"tokenizers"`
+	}
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	for name, dir := range map[string]string{"roberta-bpe": "roberta-bpe", "xlmr-unigram": "xlmr-unigram"} {
+		sents := g.Tokenizers[name].Presplit[0].Sentences[:3]
+		var in strings.Builder
+		for _, s := range sents {
+			line, _ := json.Marshal(s.Words)
+			in.Write(append(line, '\n'))
+		}
+		cmd := exec.Command(nerkitBin, "tokenize", "--words", "--tokenizer", "../../testdata/goldens/encoders/"+dir)
+		cmd.Stdin = strings.NewReader(in.String())
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if len(lines) != len(sents) {
+			t.Fatalf("%s: %d lines", name, len(lines))
+		}
+		for i, l := range lines {
+			var got struct {
+				IDs []int `json:"ids"`
+			}
+			if err := json.Unmarshal([]byte(l), &got); err != nil || !slices.Equal(got.IDs, sents[i].InputIDs) {
+				t.Fatalf("%s sentence %d: ids %v, HF %v (%v)", name, i, got.IDs, sents[i].InputIDs, err)
+			}
+		}
 	}
 }

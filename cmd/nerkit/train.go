@@ -65,6 +65,7 @@ func bindVar(fs *pflag.FlagSet, p any, name, usage string) {
 // train.Config field.
 var trainFlags = []trainFlag{
 	flagOf("model", "model directory, hub id, or scratch preset ("+train.PresetNames()+")", func(c *train.Config) *string { return &c.Model }),
+	flagOf("family", "scratch presets: encoder family (bert, roberta, xlm-roberta, distilbert, electra; default bert)", func(c *train.Config) *string { return &c.Family }),
 	flagOf("vocab", "scratch presets: vocab.txt, tokenizer.json or model directory to use instead of mBERT's vocabulary", func(c *train.Config) *string { return &c.Vocab }),
 	flagOf("train", "training file (CoNLL)", func(c *train.Config) *string { return &c.Train }),
 	flagOf("dev", "development file, evaluated every epoch (CoNLL)", func(c *train.Config) *string { return &c.Dev }),

@@ -30,7 +30,7 @@ func (w *windowFlags) resolve(ld *modeldir.Loaded) (modeldir.Windowing, error) {
 		return win, nil
 	}
 	if w.flags.Changed("max-length") {
-		positions := ld.Model.Config().MaxPositionEmbeddings
+		positions := ld.Model.Config().MaxSequenceLength()
 		if w.maxLength < 3 || positions > 0 && w.maxLength > positions {
 			return win, fmt.Errorf("--max-length %d: the model takes 3 to %d positions", w.maxLength, positions)
 		}

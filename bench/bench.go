@@ -15,6 +15,7 @@ import (
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/kernels"
 	"github.com/nerkit/nerkit/optim"
+	"github.com/nerkit/nerkit/parallel"
 )
 
 // Shape is the model and batch being measured.
@@ -156,12 +157,11 @@ func timeSteps(warmup, steps int, step func() error) (med, lo, hi float64, err e
 
 // TrainStep times forward + backward + clipping + AdamW on a random batch.
 func TrainStep(s Shape) (Result, error) {
-	kernels.SetThreads(s.Threads)
+	parallel.SetThreads(s.Threads)
 	m, err := bert.New(s.config(), s.Labels, 0)
 	if err != nil {
 		return Result{}, err
 	}
-	m.SetThreads(s.Threads)
 	m.SetOptimizer(optim.AdamWConfig{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01})
 	b := randomBatch(rand.New(rand.NewPCG(1, 2)), s, s.Batch, true)
 	med, lo, hi, err := timeSteps(s.Warmup, s.Steps, func() error {
@@ -185,12 +185,11 @@ func TrainStep(s Shape) (Result, error) {
 
 // Inference times a forward pass without dropout or gradients.
 func Inference(s Shape) (Result, error) {
-	kernels.SetThreads(s.Threads)
+	parallel.SetThreads(s.Threads)
 	m, err := bert.New(s.config(), s.Labels, 0)
 	if err != nil {
 		return Result{}, err
 	}
-	m.SetThreads(s.Threads)
 	b := randomBatch(rand.New(rand.NewPCG(3, 4)), s, s.InferBatch, false)
 	med, lo, hi, err := timeSteps(s.Warmup, s.Steps, func() error {
 		_, err := m.Forward(b, false)
@@ -206,7 +205,7 @@ func Inference(s Shape) (Result, error) {
 
 // GEMM times C = op(A)·op(B) for an m×k by k×n product.
 func GEMM(m, n, k int, transA, transB bool, threads, warmup, steps int) Result {
-	kernels.SetThreads(threads)
+	parallel.SetThreads(threads)
 	rng := rand.New(rand.NewPCG(5, 6))
 	a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
 	for i := range a {

@@ -8,6 +8,7 @@ import (
 	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/kernels"
 	"github.com/nerkit/nerkit/optim"
+	"github.com/nerkit/nerkit/parallel"
 )
 
 // Measurements at a chosen precision (bert.Precision): the same steps and
@@ -77,7 +78,7 @@ func withPrecision(r Result, p bert.Precision) Result {
 
 // TrainStepAt is TrainStep with the products in precision p (fp32 or bf16).
 func TrainStepAt(s Shape, p bert.Precision) (Result, error) {
-	kernels.SetThreads(s.Threads)
+	parallel.SetThreads(s.Threads)
 	m, err := bert.New(s.config(), s.Labels, 0)
 	if err != nil {
 		return Result{}, err
@@ -109,7 +110,7 @@ func TrainStepAt(s Shape, p bert.Precision) (Result, error) {
 // InferenceAt is Inference with the products in precision p; the weights
 // are converted (bf16, int8) before timing, as at load.
 func InferenceAt(s Shape, p bert.Precision) (Result, error) {
-	kernels.SetThreads(s.Threads)
+	parallel.SetThreads(s.Threads)
 	m, err := bert.New(s.config(), s.Labels, 0)
 	if err != nil {
 		return Result{}, err

@@ -8,7 +8,6 @@ import (
 
 	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/optim"
-	"github.com/nerkit/nerkit/parallel"
 )
 
 var _ Engine = (*Model)(nil)
@@ -256,11 +255,6 @@ func (m *Model) Grads() []float32 {
 	m.ensureGrads()
 	return m.grads
 }
-
-// SetThreads forwards to parallel.SetThreads: the thread count is one
-// process-wide setting, shared by every model, the GEMM and the optimizer.
-// It remains only for callers not yet moved to package parallel.
-func (m *Model) SetThreads(n int) { parallel.SetThreads(n) }
 
 // Tensors returns views of the parameters under their HF names; they change
 // with the next Step.

@@ -138,9 +138,9 @@ func PackBF16(transB bool, k, n int, b []float32, ldb int) *PackedBF16 {
 }
 
 // Pack is PackBF16 into p, reusing p's memory when it is large enough. The
-// conversion runs on Threads() goroutines.
+// conversion runs on parallel.Threads() goroutines.
 func (p *PackedBF16) Pack(transB bool, k, n int, b []float32, ldb int) {
-	p.packWith(bestBF16(), Threads(), transB, k, n, b, ldb)
+	p.packWith(bestBF16(), parallel.Threads(), transB, k, n, b, ldb)
 }
 
 func (p *PackedBF16) packWith(path bf16Impl, threads int, transB bool, k, n int, b []float32, ldb int) {
@@ -159,18 +159,18 @@ func (p *PackedBF16) packWith(path bf16Impl, threads int, transB bool, k, n int,
 
 // GemmBF16Packed computes C = bf16(alpha·op(A))·B + beta·C with B packed by
 // PackBF16 (k×n); op(A) is m×k (A is m×k, or k×m when transA, row stride
-// lda), C is m×n with row stride ldc. Work is split over Threads()
+// lda), C is m×n with row stride ldc. Work is split over parallel.Threads()
 // goroutines; results do not depend on the thread count. When beta is 0, C
 // is not read.
 func GemmBF16Packed(transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int) {
-	gemmBF16Packed(Threads(), transA, m, alpha, a, lda, b, beta, c, ldc)
+	gemmBF16Packed(parallel.Threads(), transA, m, alpha, a, lda, b, beta, c, ldc)
 }
 
 // GemmBF16 is GemmBF16Packed with op(B) packed on the fly: the API of Sgemm
 // (see there) with bf16 operands. It suits products whose B changes every
 // call, such as the weight gradient dW = dYᵀ·X.
 func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemmBF16(bestBF16(), Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemmBF16(bestBF16(), parallel.Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // GemmBF16Serial is GemmBF16 on the calling goroutine only, for callers that

@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/nerkit/nerkit/parallel"
 )
 
 // bertShapes are BERT-base's linear layers as (out, in): attention output,
@@ -29,8 +31,8 @@ func BenchmarkGemmBF16(b *testing.B) {
 			for _, th := range []int{1, 2} {
 				name := fmt.Sprintf("M=%d/%dx%d/threads=%d", tokens, out, in, th)
 				b.Run("fwd/"+name, func(b *testing.B) {
-					defer SetThreads(Threads())
-					SetThreads(th)
+					defer parallel.SetThreads(parallel.Threads())
+					parallel.SetThreads(th)
 					pw := PackBF16(true, in, out, w, in)
 					y := make([]float32, tokens*out)
 					cc := startCPUClock(b)
@@ -40,8 +42,8 @@ func BenchmarkGemmBF16(b *testing.B) {
 					reportLowPrec(b, cc, th, 2*float64(tokens)*float64(out)*float64(in))
 				})
 				b.Run("dX/"+name, func(b *testing.B) {
-					defer SetThreads(Threads())
-					SetThreads(th)
+					defer parallel.SetThreads(parallel.Threads())
+					parallel.SetThreads(th)
 					pw := PackBF16(false, out, in, w, in)
 					dx := make([]float32, tokens*in)
 					cc := startCPUClock(b)
@@ -51,8 +53,8 @@ func BenchmarkGemmBF16(b *testing.B) {
 					reportLowPrec(b, cc, th, 2*float64(tokens)*float64(out)*float64(in))
 				})
 				b.Run("dW/"+name, func(b *testing.B) {
-					defer SetThreads(Threads())
-					SetThreads(th)
+					defer parallel.SetThreads(parallel.Threads())
+					parallel.SetThreads(th)
 					dw := make([]float32, out*in)
 					cc := startCPUClock(b)
 					for range b.N {

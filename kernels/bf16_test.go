@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/nerkit/nerkit/parallel"
 )
 
 func TestRoundBF16(t *testing.T) {
@@ -276,7 +278,7 @@ func TestGemmBF16PanicsOnShortSlice(t *testing.T) {
 // only), so results must be bit-identical whatever the thread count, and
 // the same through GemmBF16Serial, GemmBF16 and the packed API.
 func TestGemmBF16DeterministicAcrossThreads(t *testing.T) {
-	defer SetThreads(Threads())
+	defer parallel.SetThreads(parallel.Threads())
 	rng := rand.New(rand.NewPCG(7, 7))
 	for _, impl := range allBF16Impls(t) {
 		for _, s := range [][3]int{{200, 130, 1100}, {40, 300, 90}} {
@@ -294,7 +296,7 @@ func TestGemmBF16DeterministicAcrossThreads(t *testing.T) {
 			}
 			if impl == bestBF16() {
 				for _, th := range []int{1, 2} {
-					SetThreads(th)
+					parallel.SetThreads(th)
 					c := make([]float32, m*n)
 					GemmBF16Serial(false, true, m, n, k, 1, a.data, k, b.data, k, 0, c, n)
 					assertBitIdentical(t, c, first, "GemmBF16Serial")
@@ -340,8 +342,8 @@ func TestLowPrecGemmsDoNotAllocate(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under the race detector")
 	}
-	defer SetThreads(Threads())
-	SetThreads(2)
+	defer parallel.SetThreads(parallel.Threads())
+	parallel.SetThreads(2)
 	for _, s := range [][3]int{{64, 64, 64}, {100, 70, 300}, {512, 256, 256}} {
 		m, n, k := s[0], s[1], s[2]
 		a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)

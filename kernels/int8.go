@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sync"
+
+	"github.com/nerkit/nerkit/parallel"
 )
 
 // int8 GEMM for inference: C = A·Wᵀ with W quantized once per output
@@ -109,7 +111,7 @@ func PackInt8(n, k int, w []float32, ldw int) *PackedInt8 {
 
 // Pack is PackInt8 into p, reusing p's memory when it is large enough.
 func (p *PackedInt8) Pack(n, k int, w []float32, ldw int) {
-	p.packWith(bestInt8(), Threads(), n, k, w, ldw)
+	p.packWith(bestInt8(), parallel.Threads(), n, k, w, ldw)
 }
 
 func (p *PackedInt8) packWith(path int8Impl, threads, n, k int, w []float32, ldw int) {
@@ -141,10 +143,10 @@ func (p *PackedInt8) quantizeChannel(j int, w []float32, ldw int, q []int8) {
 
 // GemmInt8 computes C = A·Wᵀ (m×n, row stride ldc, overwritten) for A m×k
 // (row stride lda) and W packed by PackInt8, quantizing each row of A on
-// the fly. Work is split over Threads() goroutines; results do not depend
+// the fly. Work is split over parallel.Threads() goroutines; results do not depend
 // on the thread count.
 func GemmInt8(m int, a []float32, lda int, w *PackedInt8, c []float32, ldc int) {
-	gemmInt8(Threads(), m, a, lda, w, c, ldc)
+	gemmInt8(parallel.Threads(), m, a, lda, w, c, ldc)
 }
 
 func gemmInt8(threads, m int, a []float32, lda int, w *PackedInt8, c []float32, ldc int) {

@@ -3,6 +3,8 @@ package kernels
 import (
 	"fmt"
 	"testing"
+
+	"github.com/nerkit/nerkit/parallel"
 )
 
 // BenchmarkGemmInt8 times the inference product Y = X·Wᵀ of BERT-base's
@@ -18,8 +20,8 @@ func BenchmarkGemmInt8(b *testing.B) {
 			x, w := benchMatrix(tokens*in), benchMatrix(out*in)
 			for _, th := range []int{1, 2} {
 				b.Run(fmt.Sprintf("M=%d/%dx%d/threads=%d", tokens, out, in, th), func(b *testing.B) {
-					defer SetThreads(Threads())
-					SetThreads(th)
+					defer parallel.SetThreads(parallel.Threads())
+					parallel.SetThreads(th)
 					pw := PackInt8(out, in, w, in)
 					y := make([]float32, tokens*out)
 					cc := startCPUClock(b)

@@ -14,7 +14,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// StepLoss is the training loss of one optimiser step; steps count from 1,
+// StepLoss is the training loss of one optimizer step; steps count from 1,
 // so step k ends at k/stepsPerEpoch epochs.
 type StepLoss struct {
 	Step int

@@ -170,7 +170,11 @@ func (m *Model) CheckLabels(name string, sents []Sentence) error {
 func (m *Model) Evaluate(ctx context.Context, name string, sents []Sentence) ([][]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ex, st, err := dataset.Encode(sents, m.ld.Tok, m.ld.Labels, dataset.Options{MaxLen: m.maxLen, Stride: m.stride, Source: name})
+	words, err := m.ld.Words()
+	if err != nil {
+		return nil, err
+	}
+	ex, st, err := dataset.Encode(sents, words, m.ld.Labels, dataset.Options{MaxLen: m.maxLen, Stride: m.stride, Source: name})
 	if err != nil {
 		return nil, err
 	}

@@ -51,6 +51,7 @@ type Model struct {
 	optCfg optim.AdamWConfig
 
 	inferenceOnly bool // a view from InferenceCopy
+	headSize      int  // parameters a head added after the classifier (AddHeadTensors)
 }
 
 // tasks are the work items handed to parallel.For, kept in the Model so that

@@ -26,7 +26,7 @@ func (m *Model) Optimizer() *optim.AdamW {
 	if m.opt == nil {
 		spans := make([]optim.Span, len(m.infos))
 		for i, p := range m.infos {
-			spans[i] = optim.Span{Offset: p.Offset, Size: p.Size, Decay: optim.HFDecays(p.Name)}
+			spans[i] = optim.Span{Offset: p.Offset, Size: p.Size, Decay: m.decays(p)}
 		}
 		opt, err := optim.NewAdamW(m.optCfg, len(m.params), spans)
 		if err == nil {

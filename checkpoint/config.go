@@ -25,6 +25,14 @@ type Config struct {
 	ID2Label                  map[string]string `json:"id2label,omitempty"`
 	Label2ID                  map[string]int    `json:"label2id,omitempty"`
 	TorchDtype                string            `json:"torch_dtype,omitempty"`
+
+	// nerkit's own keys (transformers keeps unknown keys and ignores them):
+	// the head over the classifier ("crf"; empty: softmax), whether a CRF
+	// holds forbidden transitions at −∞, and the decoding a softmax head
+	// was evaluated with ("constrained"; empty: argmax).
+	NerkitHead           string `json:"nerkit_head,omitempty"`
+	NerkitCRFConstrained bool   `json:"nerkit_crf_constrained,omitempty"`
+	NerkitDecode         string `json:"nerkit_decode,omitempty"`
 }
 
 // Tensor is one named weight, converted to float32, row-major.

@@ -28,7 +28,7 @@ func (r *runner) finish(ctx context.Context) (*Result, error) {
 		if sp == nil {
 			continue
 		}
-		ev, err := evaluate.Evaluate(ctx, r.ld.Model, r.ld.Labels, sp, r.cfg.EvalBatchSize, r.ld.Tok.PadID(), r.mode, r.opt.Progress)
+		ev, err := evaluate.Evaluate(ctx, r.ld.Model, r.ld.Labels, r.ld.Head, sp, r.cfg.EvalBatchSize, r.ld.Tok.PadID(), r.mode, r.opt.Progress)
 		if err != nil {
 			return nil, err
 		}

@@ -184,7 +184,7 @@ func (r *runner) evaluateDev(ctx context.Context, epoch int, rec *EpochRecord) (
 		r.state.BestEpoch = epoch + 1
 		return true, nil
 	}
-	ev, err := evaluate.Evaluate(ctx, r.ld.Model, r.ld.Labels, r.dev, r.cfg.EvalBatchSize, r.ld.Tok.PadID(), r.mode, r.opt.Progress)
+	ev, err := evaluate.Evaluate(ctx, r.ld.Model, r.ld.Labels, r.ld.Head, r.dev, r.cfg.EvalBatchSize, r.ld.Tok.PadID(), r.mode, r.opt.Progress)
 	if err != nil {
 		if ctx.Err() != nil {
 			return false, nil // the epoch's training is done; endEpoch stops the run

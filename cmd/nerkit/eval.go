@@ -132,7 +132,7 @@ func readSplit(path string, format conll.Options, ld *modeldir.Loaded, win model
 // evaluateSplit scores one split, writes its predictions and prints
 // conlleval's report.
 func evaluateSplit(ctx context.Context, cmd *cobra.Command, sp *evaluate.Split, ld *modeldir.Loaded, fl *evalFlags, mode metrics.Mode) (*evaluate.Evaluation, error) {
-	ev, err := evaluate.Evaluate(ctx, ld.Model, ld.Labels, sp, fl.batch, ld.Tok.PadID(), mode, progress.Terminal(cmd.ErrOrStderr()))
+	ev, err := evaluate.Evaluate(ctx, ld.Model, ld.Labels, ld.Head, sp, fl.batch, ld.Tok.PadID(), mode, progress.Terminal(cmd.ErrOrStderr()))
 	if err != nil {
 		return nil, err
 	}

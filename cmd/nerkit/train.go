@@ -98,6 +98,9 @@ var trainFlags = []trainFlag{
 	flagOf("threads", "CPU threads (0: all cores)", func(c *train.Config) *int { return &c.Threads }),
 	flagOf("score-mode", "entity scoring: conlleval or strict (seqeval IOB2 strict)", func(c *train.Config) *string { return &c.ScoreMode }),
 	flagOf("max-steps", "stop after this many optimizer steps (0: no limit)", func(c *train.Config) *int { return &c.MaxSteps }),
+	flagOf("head", "head over the classifier: softmax (transformers' token classifier) or crf (a linear-chain CRF over the words' first sub-tokens)", func(c *train.Config) *string { return &c.Head }),
+	flagOf("crf-constrained", "crf head: hold the transitions the tagging scheme forbids at -inf (gold tags that break the scheme are repaired)", func(c *train.Config) *bool { return &c.CRFConstrained }),
+	flagOf("decode", "softmax head: how dev/test predictions are decoded, argmax or constrained (the best sequence the scheme allows); saved with the model", func(c *train.Config) *string { return &c.Decode }),
 	flagOf("out", "run directory", func(c *train.Config) *string { return &c.Out }),
 	flagOf("overwrite", "replace an existing run directory", func(c *train.Config) *bool { return &c.Overwrite }),
 }

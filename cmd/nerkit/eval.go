@@ -10,6 +10,7 @@ import (
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/evaluate"
+	"github.com/nerkit/nerkit/head"
 	"github.com/nerkit/nerkit/metrics"
 	"github.com/nerkit/nerkit/modeldir"
 	"github.com/nerkit/nerkit/progress"
@@ -19,12 +20,12 @@ import (
 
 // evalFlags are `nerkit eval`'s settings.
 type evalFlags struct {
-	model, out, mode string
-	data             []string
-	threads, batch   int
-	overwrite        bool
-	format           conll.Options
-	window           windowFlags
+	model, out, mode, decode string
+	data                     []string
+	threads, batch           int
+	overwrite                bool
+	format                   conll.Options
+	window                   windowFlags
 }
 
 func init() {
@@ -45,6 +46,7 @@ metrics.json, confusion matrices (PNG and SVG), predictions-NAME.conll
 	f.StringVar(&fl.out, "out", "eval", "directory for the report, plots and predictions")
 	f.BoolVar(&fl.overwrite, "overwrite", false, "replace files in an existing --out directory")
 	f.StringVar(&fl.mode, "score-mode", "conlleval", "entity scoring: conlleval or strict (seqeval IOB2 strict)")
+	f.StringVar(&fl.decode, "decode", "", decodeUsage)
 	f.IntVar(&fl.threads, "threads", 0, "CPU threads (0: all cores)")
 	f.IntVar(&fl.batch, "batch-size", 32, "sentences per forward pass")
 	addFormatFlags(cmd, &fl.format)
@@ -66,10 +68,15 @@ func runEval(cmd *cobra.Command, fl *evalFlags) error {
 		return err
 	}
 	ctx := cmd.Context()
+	decode, err := head.ParseDecode(fl.decode)
+	if err != nil {
+		return err
+	}
 	ld, err := modeldir.Load(ctx, fl.model, fl.threads)
 	if err != nil {
 		return err
 	}
+	ld.Head = ld.Head.WithDecode(decode)
 	win, err := fl.window.resolve(ld)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nerkit/nerkit/advice"
 	"io"
 	"math"
 	"os"
@@ -40,6 +41,7 @@ type Result struct {
 	Dir       string
 	Dev, Test *evaluate.Evaluation
 	State     State
+	Advice    []advice.Finding // what the run's numbers suggest trying next
 }
 
 // Options are the run's environment, not its recipe.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/nerkit/nerkit/advice"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,10 +97,17 @@ func runEval(cmd *cobra.Command, fl *evalFlags) error {
 		splits = append(splits, sp)
 		evals = append(evals, ev)
 	}
-	if err := writeEvalReports(fl, win, splits, evals); err != nil {
+	findings, err := advice.Analyze(evaluate.AdviceRun(splits, evals, ld.Head, scoreMode, win.MaxLength, ld.Model.Config().MaxPositionEmbeddings))
+	if err != nil {
+		return err
+	}
+	if err := writeEvalReports(fl, win, splits, evals, findings); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "report written to %s\n", filepath.Join(fl.out, "report.md"))
+	if line := advice.Line(findings); line != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), line)
+	}
 	return nil
 }
 
@@ -159,7 +167,7 @@ type evalConfig struct {
 	Stride    int      `json:"stride"`
 }
 
-func writeEvalReports(fl *evalFlags, win modeldir.Windowing, splits []*evaluate.Split, evals []*evaluate.Evaluation) error {
+func writeEvalReports(fl *evalFlags, win modeldir.Windowing, splits []*evaluate.Split, evals []*evaluate.Evaluation, findings []advice.Finding) error {
 	cfg := evalConfig{Model: fl.model, Data: fl.data, ScoreMode: fl.mode, MaxLength: win.MaxLength, Stride: win.Stride}
 	return evaluate.WriteReports(fl.out, evaluate.Reports{
 		Title: "nerkit eval: " + fl.model,
@@ -169,6 +177,7 @@ func writeEvalReports(fl *evalFlags, win modeldir.Windowing, splits []*evaluate.
 		}),
 		Splits: splits,
 		Evals:  evals,
+		Advice: findings,
 		Metrics: struct {
 			Config evalConfig `json:"config"`
 			evaluate.Scores

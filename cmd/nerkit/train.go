@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nerkit/nerkit/advice"
 	"os"
 	"os/signal"
 	"strconv"
@@ -256,6 +257,9 @@ func runTraining(ctx context.Context, cmd *cobra.Command, cfg train.Config, resu
 		line += fmt.Sprintf(", test F1 %.2f", 100*res.Test.Result.F1)
 	}
 	fmt.Fprintf(out, "%s; run directory %s (report.md, model/)\n", line, res.Dir)
+	if a := advice.Line(res.Advice); a != "" {
+		fmt.Fprintln(out, a)
+	}
 	return nil
 }
 

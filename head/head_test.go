@@ -171,4 +171,3 @@ func TestAttach(t *testing.T) {
 		t.Fatal("a missing CRF tensor was accepted")
 	}
 }
-

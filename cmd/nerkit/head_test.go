@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -132,5 +135,88 @@ func TestCRFResumeExact(t *testing.T) {
 	mustRun(t, "train", "--resume", c)
 	if !bytes.Equal(checkpointBytes(t, a), checkpointBytes(t, c)) {
 		t.Fatal("interrupted and resumed CRF run differs from the straight run")
+	}
+}
+
+// startServer runs `nerkit serve` on model until the test ends and
+// returns its URL.
+func startServer(t *testing.T, model string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	srv := exec.Command(nerkitBin, "serve", "--model", model, "--addr", addr)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.Process.Signal(syscall.SIGTERM)
+		srv.Wait()
+	})
+	url := "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url + "/readyz")
+		if err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			return url
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// The serve API decodes per request: "decode":"constrained" leaves no BIO
+// violation in the words' tags where argmax leaves some, and answers what
+// `nerkit predict --decode constrained` prints.
+func TestServeDecodePerRequest(t *testing.T) {
+	data := smallData(t, 40, 10)
+	dir := filepath.Join(t.TempDir(), "run")
+	mustRun(t, trainArgs(data, dir, "--max-steps", "1", "--lr", "1e-6")...)
+	model := filepath.Join(dir, "model")
+	text := "Путин прилетел в Москву , а Медведев — в Санкт-Петербург , где его встретили губернатор и мэр города ."
+	url := startServer(t, model)
+	ask := func(decode string) (tags []string, entities []map[string]any) {
+		body, _ := json.Marshal(map[string]any{"text": text, "details": true, "decode": decode})
+		resp, err := http.Post(url+"/v1/ner", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got struct {
+			Results []struct {
+				Entities []map[string]any `json:"entities"`
+				Words    []struct{ Tag string }
+			} `json:"results"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 || len(got.Results) != 1 {
+			t.Fatalf("decode %q: status %d, %v", decode, resp.StatusCode, err)
+		}
+		for _, w := range got.Results[0].Words {
+			tags = append(tags, w.Tag)
+		}
+		return tags, got.Results[0].Entities
+	}
+	argmax, _ := ask("argmax")
+	if crf.CountViolations(argmax, conll.IOB2) == 0 {
+		t.Fatalf("argmax tags %v break no rule: the test shows nothing", argmax)
+	}
+	constrained, entities := ask("constrained")
+	if n := crf.CountViolations(constrained, conll.IOB2); n != 0 {
+		t.Fatalf("constrained tags %v: %d violations", constrained, n)
+	}
+	var predicted struct {
+		Entities []map[string]any `json:"entities"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "predict", "--model", model, "--decode", "constrained", text)), &predicted); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(normalise(entities), normalise(predicted.Entities)) {
+		t.Fatalf("serve %v\npredict %v", entities, predicted.Entities)
 	}
 }

@@ -21,6 +21,13 @@ func (m *Model) Backward(lossTokens int) error {
 		lossTokens = m.labelled
 	}
 	m.crossEntropyBackward(lossTokens)
+	m.backwardFromLogits()
+	return nil
+}
+
+// backwardFromLogits runs the stages below the loss, from the arena's
+// dLogits.
+func (m *Model) backwardFromLogits() {
 	m.classifierBackward()
 	for l := m.layers - 1; l >= 0; l-- {
 		m.feedForwardBackward(l)
@@ -28,5 +35,4 @@ func (m *Model) Backward(lossTokens int) error {
 	}
 	m.embeddingsBackward()
 	m.markTouchedRows()
-	return nil
 }

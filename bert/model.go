@@ -52,8 +52,9 @@ type Model struct {
 
 	inferenceOnly bool // a view from InferenceCopy
 
-	prec Precision
-	lp   *lowPrec // converted weights (nil in fp32), shared with inference copies
+	prec     Precision
+	lp       *lowPrec // converted weights (nil in fp32), shared with inference copies
+	headSize int      // parameters a head added after the classifier (AddHeadTensors)
 }
 
 // tasks are the work items handed to parallel.For, kept in the Model so that

@@ -26,7 +26,7 @@ func (m *Model) Optimizer() *optim.AdamW {
 	if m.opt == nil {
 		spans := make([]optim.Span, len(m.infos))
 		for i, p := range m.infos {
-			spans[i] = optim.Span{Offset: p.Offset, Size: p.Size, Decay: optim.HFDecays(p.Name)}
+			spans[i] = optim.Span{Offset: p.Offset, Size: p.Size, Decay: m.decays(p)}
 			if p.Name == m.posName() && m.shape.sinusoidal {
 				// Fixed (requires_grad False in HF, so outside the
 				// optimizer): no gradient and no decay leave it unchanged.

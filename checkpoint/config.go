@@ -36,6 +36,13 @@ type Config struct {
 	// sinusoidal position embeddings (config.json names DistilBERT's fields
 	// differently; see distilBertConfig).
 	SinusoidalPositions bool `json:"-"`
+	// nerkit's own keys (transformers keeps unknown keys and ignores them):
+	// the head over the classifier ("crf"; empty: softmax), whether a CRF
+	// holds forbidden transitions at −∞, and the decoding a softmax head
+	// was evaluated with ("constrained"; empty: argmax).
+	NerkitHead           string `json:"nerkit_head,omitempty"`
+	NerkitCRFConstrained bool   `json:"nerkit_crf_constrained,omitempty"`
+	NerkitDecode         string `json:"nerkit_decode,omitempty"`
 }
 
 // Tensor is one named weight, converted to float32, row-major.

@@ -12,6 +12,7 @@ import (
 	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/dataset"
+	"github.com/nerkit/nerkit/head"
 	"github.com/nerkit/nerkit/metrics"
 	"github.com/nerkit/nerkit/progress"
 )
@@ -27,7 +28,7 @@ type Split struct {
 // Evaluation is the model's result on one split.
 type Evaluation struct {
 	Split     string
-	Loss      float64 // mean cross-entropy over labelled sub-tokens
+	Loss      float64 // mean cross-entropy over labelled sub-tokens; a CRF head's: mean NLL per word
 	Result    metrics.Result
 	Confusion *metrics.ConfusionMatrix
 	Pred      [][]string  // per sentence, per word: IOB2 tag
@@ -44,16 +45,16 @@ type Model interface {
 }
 
 // Evaluate runs the model over a split without dropout and scores it at
-// word level (each word's tag is the argmax at its first sub-token). prog
-// may be nil.
-func Evaluate(ctx context.Context, m Model, labels *conll.LabelSet, sp *Split, batchSize int, padID int32, mode metrics.Mode, prog progress.Meter) (*Evaluation, error) {
+// word level: each word's tag comes from the distribution at its first
+// sub-token, decoded by h (nil: argmax). prog may be nil.
+func Evaluate(ctx context.Context, m Model, labels *conll.LabelSet, h *head.Head, sp *Split, batchSize int, padID int32, mode metrics.Mode, prog progress.Meter) (*Evaluation, error) {
 	start := time.Now()
 	outside, _ := labels.Index("O")
 	col, err := dataset.NewCollector(sp.File.Sentences, sp.Examples, labels.Len(), int32(outside))
 	if err != nil {
 		return nil, err
 	}
-	loss, err := forward(ctx, m, sp, col, batchSize, padID, prog)
+	loss, err := forward(ctx, m, h, sp, col, batchSize, padID, prog)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,11 @@ func Evaluate(ctx context.Context, m Model, labels *conll.LabelSet, sp *Split, b
 		return nil, err
 	}
 	ev := &Evaluation{Split: sp.Name, Loss: loss}
-	ev.Pred, ev.Conf = wordTags(preds, labels)
+	if h == nil || h.Decoding() == string(head.Argmax) {
+		ev.Pred, ev.Conf = wordTags(preds, labels)
+	} else {
+		ev.Pred, ev.Conf = decodedTags(col, h, labels)
+	}
 	if err := ev.score(sp.File.Sentences, labels, mode); err != nil {
 		return nil, err
 	}
@@ -71,8 +76,9 @@ func Evaluate(ctx context.Context, m Model, labels *conll.LabelSet, sp *Split, b
 }
 
 // forward runs every batch of the split into col and returns the mean loss
-// over labelled sub-tokens (0 when there are none).
-func forward(ctx context.Context, m Model, sp *Split, col *dataset.Collector, batchSize int, padID int32, prog progress.Meter) (float64, error) {
+// over labelled sub-tokens (0 when there are none); for a CRF head, the
+// mean negative log-likelihood per word.
+func forward(ctx context.Context, m Model, h *head.Head, sp *Split, col *dataset.Collector, batchSize int, padID int32, prog progress.Meter) (float64, error) {
 	plan, err := dataset.Plan(sp.Examples, batchSize, 0, 0, dataset.BatchOptions{Order: dataset.SortedByLength, PadID: padID})
 	if err != nil {
 		return 0, err
@@ -89,9 +95,18 @@ func forward(ctx context.Context, m Model, sp *Split, col *dataset.Collector, ba
 		if err != nil {
 			return 0, err
 		}
-		n := bert.LabelledTokens(b)
-		lossSum += float64(loss) * float64(n)
-		lossTokens += n
+		if h != nil && h.CRF() != nil {
+			sum, n, err := h.Loss(b, sp.Examples, m.Logits(), nil, 1)
+			if err != nil {
+				return 0, err
+			}
+			lossSum += sum
+			lossTokens += n
+		} else {
+			n := bert.LabelledTokens(b)
+			lossSum += float64(loss) * float64(n)
+			lossTokens += n
+		}
 		if err := col.AddBatch(b, m.Logits()); err != nil {
 			return 0, err
 		}
@@ -115,6 +130,31 @@ func wordTags(preds [][]dataset.WordPrediction, labels *conll.LabelSet) (tags []
 				conf[s][w] = float64(p.Score)
 			} else {
 				conf[s][w] = math.NaN()
+			}
+		}
+	}
+	return tags, conf
+}
+
+// decodedTags decodes each sentence's first-sub-token distributions with h.
+func decodedTags(col *dataset.Collector, h *head.Head, labels *conll.LabelSet) (tags [][]string, conf [][]float64) {
+	n := col.Sentences()
+	tags, conf = make([][]string, n), make([][]float64, n)
+	for s := range n {
+		probs := col.Probs(s)
+		rows := make([][]float32, len(probs.WordStart))
+		for w := range rows {
+			if start, end := probs.WordTokens(w); start < end {
+				rows[w] = probs.Token(start)
+			}
+		}
+		dec := h.DecodeSentence(rows)
+		tags[s], conf[s] = make([]string, len(rows)), make([]float64, len(rows))
+		for w, j := range dec.Tags {
+			tags[s][w] = labels.Label(j)
+			conf[s][w] = math.NaN()
+			if dec.HasScore[w] {
+				conf[s][w] = float64(dec.Conf[w])
 			}
 		}
 	}

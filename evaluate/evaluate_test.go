@@ -67,7 +67,7 @@ func split(t *testing.T, maxLen int) (*Split, *bert.Model, *conll.LabelSet, *wor
 // a probability, and the loss is the model's mean over labelled sub-tokens.
 func TestEvaluateScoresItsPredictions(t *testing.T) {
 	sp, m, labels, tok := split(t, 64)
-	ev, err := Evaluate(context.Background(), m, labels, sp, 1, tok.PadID(), metrics.Conlleval, nil)
+	ev, err := Evaluate(context.Background(), m, labels, nil, sp, 1, tok.PadID(), metrics.Conlleval, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestEvaluateScoresItsPredictions(t *testing.T) {
 // predictions score as the evaluation did, metrics.json holds the scores.
 func TestWriteReports(t *testing.T) {
 	sp, m, labels, tok := split(t, 64)
-	ev, err := Evaluate(context.Background(), m, labels, sp, 2, tok.PadID(), metrics.Conlleval, nil)
+	ev, err := Evaluate(context.Background(), m, labels, nil, sp, 2, tok.PadID(), metrics.Conlleval, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package evaluate
 
 import (
 	"fmt"
+	"github.com/nerkit/nerkit/advice"
 	"io"
 	"time"
 
@@ -53,12 +54,18 @@ type Reports struct {
 	// Timing of the stages before the evaluations (loading, training);
 	// each evaluation's is added after them.
 	Timing []report.Timing
+	// Advice is what the run's numbers suggest trying next (advice.Analyze),
+	// report.md's last section; nil: no section.
+	Advice []advice.Finding
 }
 
 // WriteReports writes metrics.json, report.md, loss and confusion plots and
 // errors.tsv into dir.
 func WriteReports(dir string, r Reports) error {
 	rep := report.Report{Title: r.Title, Generated: time.Now(), Config: r.Config, Timing: append([]report.Timing(nil), r.Timing...)}
+	if r.Advice != nil {
+		rep.Advice = advice.Markdown(r.Advice)
+	}
 	for _, sp := range r.Splits {
 		if sp != nil {
 			rep.Datasets = append(rep.Datasets, datasetStats(sp))

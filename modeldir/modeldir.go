@@ -18,6 +18,7 @@ import (
 	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/checkpoint"
 	"github.com/nerkit/nerkit/conll"
+	"github.com/nerkit/nerkit/head"
 	"github.com/nerkit/nerkit/hub"
 	"github.com/nerkit/nerkit/internal/atomicfile"
 	"github.com/nerkit/nerkit/parallel"
@@ -42,6 +43,9 @@ type Loaded struct {
 	// used, saved with the model, so evaluation and prediction cut them
 	// the same way.
 	Windowing Windowing
+	// Head decodes the classifier's scores (and holds a CRF head's
+	// parameters, inside the model's); saved in config.json's nerkit keys.
+	Head *head.Head
 }
 
 // Windowing is how a text is cut into model inputs (dataset.Options' MaxLen
@@ -117,6 +121,10 @@ func Load(ctx context.Context, model string, threads int) (*Loaded, error) {
 	if len(rep.Initialized) > 0 {
 		return nil, fmt.Errorf("%s: the checkpoint has no trained classifier for its %d labels; train it first", dir, labels.Len())
 	}
+	h, err := loadHead(cfg, labels, m, tensors)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
 	tok, err := LoadTokenizer(dir)
 	if err != nil {
 		return nil, err
@@ -131,7 +139,20 @@ func Load(ctx context.Context, model string, threads int) (*Loaded, error) {
 		// of one thread per worker ran every product on all cores.
 		parallel.SetThreads(threads)
 	}
-	return &Loaded{Model: m, Tok: tok, Labels: labels, Dir: dir, Name: Name(model), Notes: rep.Notes, Windowing: win}, nil
+	return &Loaded{Model: m, Tok: tok, Labels: labels, Dir: dir, Name: Name(model), Notes: rep.Notes, Windowing: win, Head: h}, nil
+}
+
+// loadHead builds the head config.json names and, for a CRF, loads its
+// tensors into the model.
+func loadHead(cfg *checkpoint.Config, labels *conll.LabelSet, m *bert.Model, tensors map[string]checkpoint.Tensor) (*head.Head, error) {
+	h, err := head.FromConfig(cfg, labels.Labels(), "")
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Attach(m); err != nil {
+		return nil, err
+	}
+	return h, h.LoadTensors(tensors, true)
 }
 
 // LoadTokenizer reads a model directory's tokenizer, of any family, as
@@ -172,6 +193,9 @@ func readWindowing(dir string, maxPositions int) (Windowing, error) {
 func Save(dir string, l *Loaded, extra func(tmpDir string) error) error {
 	mc := *l.Model.Config()
 	mc.SetLabels(l.Labels.Labels())
+	if l.Head != nil {
+		l.Head.SaveConfig(&mc)
+	}
 	return checkpoint.SaveDir(dir, &mc, l.Model.Tensors(), func(tmp string) error {
 		if err := l.Tok.Save(tmp); err != nil {
 			return err

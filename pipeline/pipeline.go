@@ -15,6 +15,7 @@ import (
 
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/dataset"
+	"github.com/nerkit/nerkit/head"
 	"github.com/nerkit/nerkit/tagger"
 	"github.com/nerkit/nerkit/tokenizer"
 )
@@ -36,6 +37,9 @@ type Pipeline struct {
 	MaxLen    int // positions per window, specials included
 	Stride    int // sub-token overlap between windows
 	BatchSize int // examples per forward pass
+	// Head decodes word distributions (constrained decoding, a CRF);
+	// nil tags each word with its argmax.
+	Head *head.Head
 }
 
 // Input is one text, raw or pre-split into words.
@@ -43,6 +47,8 @@ type Input struct {
 	Text     string
 	Words    []string // pre-split input; Text is ignored when set
 	Strategy tagger.Strategy
+	// Decode overrides the head's decoding of a softmax model ("" keeps it).
+	Decode head.Decode
 }
 
 // Output is the answer for one input.
@@ -90,7 +96,7 @@ func (p *Pipeline) Run(ctx context.Context, inputs []Input) ([]Output, error) {
 	}
 	out := make([]Output, len(inputs))
 	for i, in := range inputs {
-		out[i] = p.output(words[i], col.Probs(i), in.Strategy)
+		out[i] = p.output(words[i], col.Probs(i), in)
 	}
 	for _, ex := range examples {
 		out[ex.SentenceIndex].Tokens += ex.Len()
@@ -237,16 +243,23 @@ func (p *Pipeline) infer(ctx context.Context, examples []dataset.Example, col *d
 }
 
 // output tags one input's words and groups them into entities.
-func (p *Pipeline) output(in inputWords, probs *dataset.SentenceProbs, strategy tagger.Strategy) Output {
+func (p *Pipeline) output(in inputWords, probs *dataset.SentenceProbs, input Input) Output {
+	strategy := input.Strategy
 	if strategy == "" {
 		strategy = tagger.First
 	}
 	words := tagWords(in.spans, probs)
-	tags := tagger.WordTags(words, p.Labels, strategy)
+	var tags []tagger.WordTag
+	var entities []tagger.Entity
+	if h := p.decoder(input.Decode); h != nil && strategy != tagger.Simple {
+		tags, entities = decodeWords(h, in.text, words, p.Labels, strategy)
+	} else {
+		tags, entities = tagger.WordTags(words, p.Labels, strategy), tagger.Entities(in.text, words, p.Labels, strategy)
+	}
 	// An entity of pieces spanning no characters (a lone "Ġ" or "▁") has no
 	// text to point at: dropped.
-	ents := slices.DeleteFunc(tagger.Entities(in.text, words, p.Labels, strategy), func(e tagger.Entity) bool { return e.ByteStart == e.ByteEnd })
-	out := Output{Entities: ents, Words: make([]Word, len(words))}
+	entities = slices.DeleteFunc(entities, func(e tagger.Entity) bool { return e.ByteStart == e.ByteEnd })
+	out := Output{Entities: entities, Words: make([]Word, len(words))}
 	runes := tagger.NewCodePoints(in.text)
 	for j, w := range words {
 		ow := Word{Text: in.words[j], ByteStart: w.Start, ByteEnd: w.End, Tag: tags[j].Tag}
@@ -259,6 +272,58 @@ func (p *Pipeline) output(in inputWords, probs *dataset.SentenceProbs, strategy 
 		out.Words[j] = ow
 	}
 	return out
+}
+
+// decoder is the head that decodes an input, nil for plain argmax.
+func (p *Pipeline) decoder(d head.Decode) *head.Head {
+	if p.Head == nil {
+		return nil
+	}
+	h := p.Head.WithDecode(d)
+	if h.Decoding() == string(head.Argmax) {
+		return nil
+	}
+	return h
+}
+
+// CheckDecode tells whether an input's decoding can be honoured: a
+// decoding other than argmax tags words, so it needs a word-level
+// aggregation strategy (first, average, max), not simple.
+func (p *Pipeline) CheckDecode(d head.Decode, s tagger.Strategy) error {
+	h := p.Head
+	if h != nil {
+		h = h.WithDecode(d)
+	}
+	decoding := string(d)
+	if h != nil {
+		decoding = h.Decoding()
+	}
+	if decoding != "" && decoding != string(head.Argmax) && s == tagger.Simple {
+		return fmt.Errorf("%s decoding tags words: use the aggregation strategy first, average or max, not simple", decoding)
+	}
+	return nil
+}
+
+// decodeWords tags the words with h from their strategy's distributions
+// and groups the tags into entities; a CRF scores each entity with its
+// probability under the CRF.
+func decodeWords(h *head.Head, text string, words []tagger.Word, labels []string, s tagger.Strategy) ([]tagger.WordTag, []tagger.Entity) {
+	probs := tagger.WordDistributions(words, s)
+	if h.CRF() != nil {
+		probs = tagger.WordDistributions(words, tagger.First) // the CRF's emissions are the first sub-tokens'
+	}
+	dec := h.DecodeSentence(probs)
+	tags := make([]tagger.WordTag, len(words))
+	for w, j := range dec.Tags {
+		tags[w] = tagger.WordTag{Tag: labels[j], Score: dec.Conf[w], HasScore: dec.HasScore[w]}
+	}
+	entities, spans := tagger.EntitiesFromTags(text, words, tags)
+	for i, sp := range spans {
+		if score, ok := dec.EntityScore(sp[0], dec.Tags[sp[0]:sp[1]]); ok {
+			entities[i].Score = score
+		}
+	}
+	return tags, entities
 }
 
 // tagWords attaches each word's sub-token distributions and byte spans;

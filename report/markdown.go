@@ -19,6 +19,9 @@ type Report struct {
 	Evals     []EvalReport
 	Timing    []Timing
 	Plots     []PlotLink
+	// Advice is a rendered "What to try next" section (advice.Markdown),
+	// shown after the evaluation; "" for none.
+	Advice string
 }
 
 // KeyValue is one line of a key/value table, shown in the given order.
@@ -159,6 +162,10 @@ func renderMarkdown(b *strings.Builder, r Report) {
 		for _, e := range r.Evals {
 			renderEval(b, e)
 		}
+	}
+	if r.Advice != "" {
+		b.WriteString(r.Advice)
+		b.WriteString("\n")
 	}
 	if len(r.Timing) > 0 {
 		b.WriteString("## Timing\n\n")

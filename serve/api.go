@@ -23,6 +23,10 @@ type Request struct {
 	Words       [][]string `json:"words,omitempty"`
 	Aggregation string     `json:"aggregation,omitempty"` // simple, first, average or max; "" = server default
 	Details     bool       `json:"details,omitempty"`     // add per-word tags
+	// Decode is a softmax model's decoding, argmax or constrained (the
+	// best tag sequence the scheme allows; not with simple); "" = server
+	// default. A CRF model always takes its Viterbi path.
+	Decode string `json:"decode,omitempty"`
 }
 
 // Response is the answer to POST /v1/ner: one Result per input text, in
@@ -139,6 +143,18 @@ func parseRequest(body io.Reader, o *Options) ([]Input, tagger.Strategy, *APIErr
 		strategy = s
 	}
 
+	decode := o.Decode
+	switch req.Decode {
+	case "":
+	case "argmax", "constrained":
+		decode = req.Decode
+	default:
+		return nil, "", apiErr(http.StatusBadRequest, CodeBadRequest, "decode: %q is neither argmax nor constrained", req.Decode)
+	}
+	if decode == "constrained" && strategy == tagger.Simple {
+		return nil, "", apiErr(http.StatusBadRequest, CodeBadRequest, "decode: constrained decoding tags words; use the aggregation first, average or max, not simple")
+	}
+
 	given := 0
 	for _, set := range []bool{req.Text != nil, req.Texts != nil, req.Words != nil} {
 		if set {
@@ -190,6 +206,7 @@ func parseRequest(body io.Reader, o *Options) ([]Input, tagger.Strategy, *APIErr
 		}
 		inputs[i].Strategy = strategy
 		inputs[i].Details = req.Details
+		inputs[i].Decode = decode
 	}
 	return inputs, strategy, nil
 }
@@ -218,7 +235,7 @@ func jsonError(raw []byte, err error) *APIError {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return apiErr(http.StatusBadRequest, CodeBadJSON, "the JSON ends too early")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return apiErr(http.StatusBadRequest, CodeUnknownField, "%s (known: text, texts, words, aggregation, details)", strings.TrimPrefix(err.Error(), "json: "))
+		return apiErr(http.StatusBadRequest, CodeUnknownField, "%s (known: text, texts, words, aggregation, details, decode)", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return apiErr(http.StatusBadRequest, CodeBadJSON, "%v", err)
 }

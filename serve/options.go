@@ -32,6 +32,9 @@ type Options struct {
 
 	// Aggregation is used when a request names none.
 	Aggregation tagger.Strategy
+	// Decode is the default decoding (argmax, constrained; "" = the
+	// model's saved one).
+	Decode string
 
 	// http.Server timeouts, and how long Run waits for in-flight requests
 	// on shutdown.
@@ -90,6 +93,11 @@ func (o *Options) validate() error {
 	}
 	if _, err := tagger.ParseStrategy(string(o.Aggregation)); err != nil {
 		return err
+	}
+	switch o.Decode {
+	case "", "argmax", "constrained":
+	default:
+		return fmt.Errorf("decode %q: want argmax or constrained", o.Decode)
 	}
 	if o.WriteTimeout == 0 {
 		o.WriteTimeout = o.Timeout + 10*time.Second

@@ -33,6 +33,9 @@ type Input struct {
 	Strategy tagger.Strategy
 	// Details asks for per-word tags in Output.Words.
 	Details bool
+	// Decode is the decoding asked for: argmax, constrained or "" (the
+	// model's own).
+	Decode string
 }
 
 // Output is the answer for one Input.

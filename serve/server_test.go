@@ -135,6 +135,8 @@ func TestRequestErrors(t *testing.T) {
 		{"empty texts", "POST", "/v1/ner", "application/json", `{"texts":[]}`, 400, serve.CodeBadRequest, "empty"},
 		{"empty word", "POST", "/v1/ner", "application/json", `{"words":[["a"," "]]}`, 400, serve.CodeBadRequest, "words[0][1]"},
 		{"bad aggregation", "POST", "/v1/ner", "application/json", `{"text":"a","aggregation":"mean"}`, 400, serve.CodeBadRequest, "mean"},
+		{"bad decode", "POST", "/v1/ner", "application/json", `{"text":"a","decode":"beam"}`, 400, serve.CodeBadRequest, "beam"},
+		{"constrained with simple", "POST", "/v1/ner", "application/json", `{"text":"a","decode":"constrained","aggregation":"simple"}`, 400, serve.CodeBadRequest, "simple"},
 		{"form content type", "POST", "/v1/ner", "application/x-www-form-urlencoded", `{"text":"a"}`, 415, serve.CodeUnsupportedMedia, "application/json"},
 		{"latin-1 charset", "POST", "/v1/ner", "application/json; charset=latin1", `{"text":"a"}`, 415, serve.CodeUnsupportedMedia, "UTF-8"},
 		{"body too large", "POST", "/v1/ner", "application/json", `{"text":"` + strings.Repeat("a", 400) + `"}`, 413, serve.CodeBodyTooLarge, "300 bytes"},

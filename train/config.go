@@ -12,6 +12,7 @@ import (
 
 	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/checkpoint"
+	"github.com/nerkit/nerkit/head"
 	"github.com/nerkit/nerkit/internal/atomicfile"
 	"github.com/nerkit/nerkit/optim"
 	"go.yaml.in/yaml/v3"
@@ -66,6 +67,13 @@ type Config struct {
 	Precision string `yaml:"precision" json:"precision"`
 	ScoreMode string `yaml:"score_mode" json:"score_mode"` // conlleval | strict
 	MaxSteps  int    `yaml:"max_steps" json:"max_steps"`   // stop early after this many optimizer steps (0: no limit)
+
+	// Head is softmax or crf; CRFConstrained holds a CRF's forbidden
+	// transitions at −∞; Decode (argmax | constrained) is how a softmax
+	// head's dev and test predictions are decoded, saved with the model.
+	Head           string `yaml:"head,omitempty" json:"head,omitempty"`
+	CRFConstrained bool   `yaml:"crf_constrained,omitempty" json:"crf_constrained,omitempty"`
+	Decode         string `yaml:"decode,omitempty" json:"decode,omitempty"`
 
 	Out       string `yaml:"out" json:"out"`
 	Overwrite bool   `yaml:"overwrite" json:"overwrite"`
@@ -144,6 +152,16 @@ func (c *Config) Validate() error {
 	}
 	if _, err := optim.ParseSchedule(c.Schedule, 0, 1); err != nil {
 		return err
+	}
+	kind, err := head.ParseKind(c.Head)
+	if err != nil {
+		return &SettingError{Key: "head", Value: c.Head, Err: err}
+	}
+	if _, err := head.ParseDecode(c.Decode); err != nil {
+		return &SettingError{Key: "decode", Value: c.Decode, Err: err}
+	}
+	if c.CRFConstrained && kind != head.CRF {
+		return &SettingError{Key: "crf_constrained", Err: errors.New("needs the crf head")}
 	}
 	switch c.Metric {
 	case "f1", "precision", "recall", "loss":

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"github.com/nerkit/nerkit/advice"
 	"path/filepath"
 	"time"
 
@@ -28,7 +29,7 @@ func (r *runner) finish(ctx context.Context) (*Result, error) {
 		if sp == nil {
 			continue
 		}
-		ev, err := evaluate.Evaluate(ctx, r.ld.Model, r.ld.Labels, sp, r.cfg.EvalBatchSize, r.ld.Tok.PadID(), r.mode, r.opt.Progress)
+		ev, err := evaluate.Evaluate(ctx, r.ld.Model, r.ld.Labels, r.ld.Head, sp, r.cfg.EvalBatchSize, r.ld.Tok.PadID(), r.mode, r.opt.Progress)
 		if err != nil {
 			return nil, err
 		}
@@ -44,7 +45,10 @@ func (r *runner) finish(ctx context.Context) (*Result, error) {
 		logf(r.opt.Log, "%s (best epoch %d): precision %.2f, recall %.2f, F1 %.2f, token accuracy %.2f (%s scoring)",
 			sp.Name, r.state.BestEpoch, 100*ev.Result.Precision, 100*ev.Result.Recall, 100*ev.Result.F1, 100*ev.Result.Accuracy, r.mode)
 	}
-	if err := r.writeReports(evals); err != nil {
+	if res.Advice, err = r.advise(evals); err != nil {
+		return nil, err
+	}
+	if err := r.writeReports(evals, res.Advice); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -62,7 +66,7 @@ type MetricsFile struct {
 
 // writeReports writes metrics.json, report.md, plots and errors.tsv into
 // the run directory.
-func (r *runner) writeReports(evals []*evaluate.Evaluation) error {
+func (r *runner) writeReports(evals []*evaluate.Evaluation, findings []advice.Finding) error {
 	st := &r.state
 	rep := evaluate.Reports{
 		Title:  "nerkit train: " + filepath.Base(r.cfg.Out),
@@ -72,6 +76,7 @@ func (r *runner) writeReports(evals []*evaluate.Evaluation) error {
 		Metrics: MetricsFile{Config: r.cfg, Steps: st.Steps, Epochs: st.Epochs, BestEpoch: st.BestEpoch, Seconds: st.Seconds,
 			Scores: evaluate.ScoresOf(evals)},
 		StepsPerEpoch: r.stepsPerEpoch,
+		Advice:        findings,
 	}
 	for _, s := range st.Steps {
 		rep.Steps = append(rep.Steps, report.StepLoss{Step: s.Step, Loss: s.Loss})
@@ -84,6 +89,17 @@ func (r *runner) writeReports(evals []*evaluate.Evaluation) error {
 	}
 	rep.Timing = append(rep.Timing, report.Timing{Stage: "training", Duration: time.Duration(st.Seconds * float64(time.Second)), Items: len(st.Steps), Unit: "steps"})
 	return evaluate.WriteReports(r.cfg.Out, rep)
+}
+
+// advise reads the run's own numbers (epochs, errors, decoding, data) for
+// what to try next.
+func (r *runner) advise(evals []*evaluate.Evaluation) ([]advice.Finding, error) {
+	run := evaluate.AdviceRun([]*evaluate.Split{r.train, r.dev, r.test}, evals, r.ld.Head, r.mode, r.cfg.MaxLength, r.ld.Model.Config().MaxPositionEmbeddings)
+	run.Patience = r.cfg.Patience
+	for _, e := range r.state.Epochs {
+		run.Epochs = append(run.Epochs, advice.Epoch{Epoch: e.Epoch, DevLoss: e.DevLoss, DevF1: e.DevF1})
+	}
+	return advice.Analyze(run)
 }
 
 func configTable(cfg Config) []report.KeyValue {

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/evaluate"
+	"github.com/nerkit/nerkit/head"
 	"github.com/nerkit/nerkit/metrics"
 	"github.com/nerkit/nerkit/modeldir"
 	"github.com/nerkit/nerkit/optim"
@@ -29,6 +31,7 @@ type runner struct {
 	stepsPerEpoch    int
 	totalSteps       int
 	schedule         optim.Schedule
+	dLogits          []float32 // a CRF head's gradient of the logits, reused
 }
 
 // loop trains epoch by epoch: the steps, dev evaluation, the best model and
@@ -136,7 +139,11 @@ func (r *runner) trainEpoch(ctx context.Context, epoch, epochs int) (EpochRecord
 // computed (padding included).
 func (r *runner) step(micro [][]int) (tokens int, err error) {
 	m := r.ld.Model
+	crfHead := r.ld.Head != nil && r.ld.Head.CRF() != nil
 	n := r.labelledTokens(micro)
+	if crfHead {
+		n = head.Words(r.train.Examples, slices.Concat(micro...))
+	}
 	m.ZeroGrad()
 	var lossSum float64
 	var b dataset.Batch
@@ -146,19 +153,46 @@ func (r *runner) step(micro [][]int) (tokens int, err error) {
 		if err != nil {
 			return 0, err
 		}
-		lossSum += float64(loss) * float64(bert.LabelledTokens(&b))
-		if err := m.Backward(n); err != nil {
-			return 0, err
+		if crfHead {
+			sum, err := r.crfBackward(&b, n)
+			if err != nil {
+				return 0, err
+			}
+			lossSum += sum
+		} else {
+			lossSum += float64(loss) * float64(bert.LabelledTokens(&b))
+			if err := m.Backward(n); err != nil {
+				return 0, err
+			}
 		}
 		tokens += b.Size * b.Len
 	}
 	lr := optim.LR(r.cfg.LR, r.schedule, r.state.GlobalStep)
 	norm := m.Step(lr, r.cfg.MaxGradNorm)
+	r.ld.Head.AfterStep()
 	loss := lossSum / float64(max(n, 1))
 	r.state.GlobalStep++
 	r.state.EpochLossSum += loss
 	r.state.Steps = append(r.state.Steps, StepRecord{Step: r.state.GlobalStep, Epoch: float64(r.state.GlobalStep) / float64(r.stepsPerEpoch), Loss: loss, LR: lr, GradNorm: norm})
 	return tokens, nil
+}
+
+// crfBackward runs the CRF's loss over the last Forward's logits and its
+// gradient back through the model; words is the step's count, so the
+// micro-batches' gradients add up to that of the step's mean per word. It
+// returns the batch's summed loss.
+func (r *runner) crfBackward(b *dataset.Batch, words int) (float64, error) {
+	m := r.ld.Model
+	logits := m.Logits()
+	if cap(r.dLogits) < len(logits) {
+		r.dLogits = make([]float32, len(logits))
+	}
+	d := r.dLogits[:len(logits)]
+	sum, _, err := r.ld.Head.Loss(b, r.train.Examples, logits, d, float32(1/float64(max(words, 1))))
+	if err != nil {
+		return 0, err
+	}
+	return sum, m.BackwardFrom(d)
 }
 
 // labelledTokens counts the sub-tokens with a loss in a step's batches.
@@ -184,7 +218,7 @@ func (r *runner) evaluateDev(ctx context.Context, epoch int, rec *EpochRecord) (
 		r.state.BestEpoch = epoch + 1
 		return true, nil
 	}
-	ev, err := evaluate.Evaluate(ctx, r.ld.Model, r.ld.Labels, r.dev, r.cfg.EvalBatchSize, r.ld.Tok.PadID(), r.mode, r.opt.Progress)
+	ev, err := evaluate.Evaluate(ctx, r.ld.Model, r.ld.Labels, r.ld.Head, r.dev, r.cfg.EvalBatchSize, r.ld.Tok.PadID(), r.mode, r.opt.Progress)
 	if err != nil {
 		if ctx.Err() != nil {
 			return false, nil // the epoch's training is done; endEpoch stops the run

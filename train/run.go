@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nerkit/nerkit/advice"
 	"io"
 	"math"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/defaultdata"
 	"github.com/nerkit/nerkit/evaluate"
+	"github.com/nerkit/nerkit/head"
 	"github.com/nerkit/nerkit/metrics"
 	"github.com/nerkit/nerkit/modeldir"
 	"github.com/nerkit/nerkit/optim"
@@ -40,6 +42,7 @@ type Result struct {
 	Dir       string
 	Dev, Test *evaluate.Evaluation
 	State     State
+	Advice    []advice.Finding // what the run's numbers suggest trying next
 }
 
 // Options are the run's environment, not its recipe.
@@ -115,6 +118,9 @@ func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {
 	r := &runner{cfg: cfg, opt: opt, mode: mode, ld: ld}
 	if err := r.encodeData(files); err != nil {
 		return nil, err
+	}
+	if n := ld.Head.Repairs(r.train.Examples); n > 0 {
+		logf(opt.Log, "crf: %d of %d training windows have gold tags the scheme forbids; the constrained CRF trains on them repaired", n, len(r.train.Examples))
 	}
 	if err := r.start(); err != nil {
 		return nil, err
@@ -239,6 +245,9 @@ func loadModel(ctx context.Context, cfg *Config, files dataFiles, log io.Writer)
 	if n := ld.Model.Config().MaxSequenceLength(); cfg.MaxLength > n {
 		return nil, &SettingError{Key: "max_length", Err: fmt.Errorf("%d exceeds the model's %d positions", cfg.MaxLength, n)}
 	}
+	if err := attachHead(cfg, ld, log); err != nil {
+		return nil, err
+	}
 	// Saved with the model, so evaluating it later cuts texts as the run did.
 	ld.Windowing = modeldir.Windowing{MaxLength: cfg.MaxLength, Stride: cfg.Stride}
 	ld.Model.SetOptimizer(optim.AdamWConfig{Beta1: cfg.AdamBeta1, Beta2: cfg.AdamBeta2, Eps: cfg.AdamEps, WeightDecay: cfg.WeightDecay})
@@ -305,5 +314,22 @@ func (r *runner) start() error {
 		return err
 	}
 	logf(r.opt.Log, "resuming %s at epoch %d, step %d", r.cfg.Out, r.state.Epoch+1, r.state.GlobalStep)
+	return nil
+}
+
+// attachHead builds the run's head over the classifier; a CRF's parameters
+// join the model's (before the optimizer starts).
+func attachHead(cfg *Config, ld *modeldir.Loaded, log io.Writer) error {
+	kind, _ := head.ParseKind(cfg.Head) // Validate has checked both
+	decode, _ := head.ParseDecode(cfg.Decode)
+	h, err := head.New(ld.Labels.Labels(), kind, cfg.CRFConstrained, decode)
+	if err != nil {
+		return &SettingError{Key: "head", Value: cfg.Head, Err: err}
+	}
+	if err := h.Attach(ld.Model); err != nil {
+		return err
+	}
+	ld.Head = h
+	logf(log, "head: %s, decoding %s", h.Kind(), h.Decoding())
 	return nil
 }

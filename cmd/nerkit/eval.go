@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/nerkit/nerkit/advice"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/nerkit/nerkit/conll"
 	"github.com/nerkit/nerkit/dataset"
 	"github.com/nerkit/nerkit/evaluate"
+	"github.com/nerkit/nerkit/head"
 	"github.com/nerkit/nerkit/metrics"
 	"github.com/nerkit/nerkit/modeldir"
 	"github.com/nerkit/nerkit/progress"
@@ -19,13 +21,13 @@ import (
 
 // evalFlags are `nerkit eval`'s settings.
 type evalFlags struct {
-	model, out, mode string
-	data             []string
-	threads, batch   int
-	overwrite        bool
-	format           conll.Options
-	window           windowFlags
-	precision        precisionFlag
+	model, out, mode, decode string
+	data                     []string
+	threads, batch           int
+	overwrite                bool
+	format                   conll.Options
+	window                   windowFlags
+	precision                precisionFlag
 }
 
 func init() {
@@ -46,6 +48,7 @@ metrics.json, confusion matrices (PNG and SVG), predictions-NAME.conll
 	f.StringVar(&fl.out, "out", "eval", "directory for the report, plots and predictions")
 	f.BoolVar(&fl.overwrite, "overwrite", false, "replace files in an existing --out directory")
 	f.StringVar(&fl.mode, "score-mode", "conlleval", "entity scoring: conlleval or strict (seqeval IOB2 strict)")
+	f.StringVar(&fl.decode, "decode", "", decodeUsage)
 	f.IntVar(&fl.threads, "threads", 0, "CPU threads (0: all cores)")
 	f.IntVar(&fl.batch, "batch-size", 32, "sentences per forward pass")
 	addFormatFlags(cmd, &fl.format)
@@ -68,10 +71,15 @@ func runEval(cmd *cobra.Command, fl *evalFlags) error {
 		return err
 	}
 	ctx := cmd.Context()
+	decode, err := head.ParseDecode(fl.decode)
+	if err != nil {
+		return err
+	}
 	ld, err := loadForInference(ctx, fl.model, fl.threads, fl.precision.p)
 	if err != nil {
 		return err
 	}
+	ld.Head = ld.Head.WithDecode(decode)
 	win, err := fl.window.resolve(ld)
 	if err != nil {
 		return err
@@ -91,10 +99,17 @@ func runEval(cmd *cobra.Command, fl *evalFlags) error {
 		splits = append(splits, sp)
 		evals = append(evals, ev)
 	}
-	if err := writeEvalReports(fl, win, splits, evals); err != nil {
+	findings, err := advice.Analyze(evaluate.AdviceRun(splits, evals, ld.Head, scoreMode, win.MaxLength, ld.Model.Config().MaxPositionEmbeddings))
+	if err != nil {
+		return err
+	}
+	if err := writeEvalReports(fl, win, splits, evals, findings); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "report written to %s\n", filepath.Join(fl.out, "report.md"))
+	if line := advice.Line(findings); line != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), line)
+	}
 	return nil
 }
 
@@ -138,7 +153,7 @@ func readSplit(path string, format conll.Options, ld *modeldir.Loaded, win model
 // evaluateSplit scores one split, writes its predictions and prints
 // conlleval's report.
 func evaluateSplit(ctx context.Context, cmd *cobra.Command, sp *evaluate.Split, ld *modeldir.Loaded, fl *evalFlags, mode metrics.Mode) (*evaluate.Evaluation, error) {
-	ev, err := evaluate.Evaluate(ctx, ld.Model, ld.Labels, sp, fl.batch, ld.Tok.PadID(), mode, progress.Terminal(cmd.ErrOrStderr()))
+	ev, err := evaluate.Evaluate(ctx, ld.Model, ld.Labels, ld.Head, sp, fl.batch, ld.Tok.PadID(), mode, progress.Terminal(cmd.ErrOrStderr()))
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +173,7 @@ type evalConfig struct {
 	Stride    int      `json:"stride"`
 }
 
-func writeEvalReports(fl *evalFlags, win modeldir.Windowing, splits []*evaluate.Split, evals []*evaluate.Evaluation) error {
+func writeEvalReports(fl *evalFlags, win modeldir.Windowing, splits []*evaluate.Split, evals []*evaluate.Evaluation, findings []advice.Finding) error {
 	cfg := evalConfig{Model: fl.model, Data: fl.data, ScoreMode: fl.mode, MaxLength: win.MaxLength, Stride: win.Stride}
 	return evaluate.WriteReports(fl.out, evaluate.Reports{
 		Title: "nerkit eval: " + fl.model,
@@ -168,6 +183,7 @@ func writeEvalReports(fl *evalFlags, win modeldir.Windowing, splits []*evaluate.
 		}),
 		Splits: splits,
 		Evals:  evals,
+		Advice: findings,
 		Metrics: struct {
 			Config evalConfig `json:"config"`
 			evaluate.Scores

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/conll"
+	"github.com/nerkit/nerkit/head"
 	"github.com/nerkit/nerkit/modeldir"
 	"github.com/nerkit/nerkit/pipeline"
 	"github.com/nerkit/nerkit/progress"
@@ -35,9 +36,12 @@ func openPipeline(ctx context.Context, model string, threads, batch int, window 
 		return nil, nil, err
 	}
 	p := &pipeline.Pipeline{Tok: ld.Tok, Engine: pipeline.Inference(ld.Model), Labels: ld.Labels.Labels(),
-		MaxLen: win.MaxLength, Stride: win.Stride, BatchSize: batch}
+		MaxLen: win.MaxLength, Stride: win.Stride, BatchSize: batch, Head: ld.Head}
 	return p, ld, p.CheckLabels()
 }
+
+// decodeUsage is --decode's help, shared by eval, predict and serve.
+const decodeUsage = "decoding of a softmax model: argmax, or constrained (the most probable tag sequence the scheme allows; word-level strategies only); empty: the model's saved choice. A CRF model always takes its Viterbi path"
 
 // conllExtensions mark files read as CoNLL by predict.
 var conllExtensions = map[string]bool{".conll": true, ".conllu": true, ".iob": true, ".iob1": true, ".iob2": true, ".bio": true, ".bioes": true, ".tsv": true}
@@ -45,6 +49,7 @@ var conllExtensions = map[string]bool{".conll": true, ".conllu": true, ".iob": t
 // predictFlags are `nerkit predict`'s settings.
 type predictFlags struct {
 	model, format, aggregation string
+	decode                     string
 	inputs                     []string
 	asCoNLL, withProbs         bool
 	threads, batch             int
@@ -89,6 +94,7 @@ a word without sub-tokens).`,
 	f.StringVar(&fl.format, "format", "conll", "output for CoNLL input: conll or jsonl")
 	f.BoolVar(&fl.withProbs, "probs", false, "jsonl: add each word's full label distribution at its first sub-token (\"probs\", label order of config.json)")
 	f.StringVar(&fl.aggregation, "aggregation", "first", "entity aggregation for raw text: simple, first, average or max")
+	f.StringVar(&fl.decode, "decode", "", decodeUsage)
 	f.IntVar(&fl.threads, "threads", 0, "CPU threads (0: all cores)")
 	f.IntVar(&fl.batch, "batch-size", 32, "windows per forward pass")
 	addFormatFlags(cmd, &fl.fopt)
@@ -108,8 +114,16 @@ func runPredict(cmd *cobra.Command, fl *predictFlags, args []string) error {
 		return err
 	}
 	ctx := cmd.Context()
+	decode, err := head.ParseDecode(fl.decode)
+	if err != nil {
+		return err
+	}
 	p, _, err := openPipeline(ctx, fl.model, fl.threads, fl.batch, &fl.window, fl.precision.p)
 	if err != nil {
+		return err
+	}
+	p.Head = p.Head.WithDecode(decode)
+	if err := p.CheckDecode("", strategy); err != nil {
 		return err
 	}
 	if len(args) > 0 && len(fl.inputs) > 0 {

@@ -59,6 +59,7 @@ func addServeFlags(cmd *cobra.Command, o *serve.Options) {
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "per-request time limit, queueing included (504 after it)")
 	f.IntVar(&o.Workers, "workers", o.Workers, "model calls running at once")
 	f.Var(&strategyFlag{&o.Aggregation}, "aggregation", "default aggregation strategy: simple, first, average or max")
+	f.StringVar(&o.Decode, "decode", "", decodeUsage+"; a request's \"decode\" overrides it")
 }
 
 // strategyFlag is a pflag.Value for tagger.Strategy.
@@ -92,7 +93,8 @@ func init() {
 		Long: `serve loads a token-classification model and answers on --addr:
 
   POST /v1/ner    {"text": "..."} | {"texts": [...]} | {"words": [[...]]},
-                  optional "aggregation" (simple|first|average|max), "details": true
+                  optional "aggregation" (simple|first|average|max), "details": true,
+                  "decode" (argmax|constrained)
   GET  /          a web page to try the model
   GET  /v1/model  labels, model shape, vocabulary size, max length, limits
   GET  /healthz   alive;  GET /readyz  ready (503 while shutting down)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/nerkit/nerkit/head"
 	"github.com/nerkit/nerkit/pipeline"
 	"github.com/nerkit/nerkit/serve"
 )
@@ -44,7 +45,7 @@ func (r *pipelineRecognizer) Info() serve.ModelInfo { return r.info }
 func (r *pipelineRecognizer) Recognize(ctx context.Context, inputs []serve.Input) ([]serve.Output, error) {
 	in := make([]pipeline.Input, len(inputs))
 	for i, x := range inputs {
-		in[i] = pipeline.Input{Text: x.Text, Words: x.Words, Strategy: x.Strategy}
+		in[i] = pipeline.Input{Text: x.Text, Words: x.Words, Strategy: x.Strategy, Decode: head.Decode(x.Decode)}
 	}
 	r.mu.Lock()
 	outs, err := r.p.Run(ctx, in)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nerkit/nerkit/advice"
 	"os"
 	"os/signal"
 	"strconv"
@@ -100,6 +101,9 @@ var trainFlags = []trainFlag{
 	flagOf("precision", "matrix products: fp32, or bf16 (bfloat16 operands, float32 sums, as PyTorch autocast; weights, optimizer and the saved model stay float32)", func(c *train.Config) *string { return &c.Precision }),
 	flagOf("score-mode", "entity scoring: conlleval or strict (seqeval IOB2 strict)", func(c *train.Config) *string { return &c.ScoreMode }),
 	flagOf("max-steps", "stop after this many optimizer steps (0: no limit)", func(c *train.Config) *int { return &c.MaxSteps }),
+	flagOf("head", "head over the classifier: softmax (transformers' token classifier) or crf (a linear-chain CRF over the words' first sub-tokens)", func(c *train.Config) *string { return &c.Head }),
+	flagOf("crf-constrained", "crf head: hold the transitions the tagging scheme forbids at -inf (gold tags that break the scheme are repaired)", func(c *train.Config) *bool { return &c.CRFConstrained }),
+	flagOf("decode", "softmax head: how dev/test predictions are decoded, argmax or constrained (the best sequence the scheme allows); saved with the model", func(c *train.Config) *string { return &c.Decode }),
 	flagOf("out", "run directory", func(c *train.Config) *string { return &c.Out }),
 	flagOf("overwrite", "replace an existing run directory", func(c *train.Config) *bool { return &c.Overwrite }),
 }
@@ -258,6 +262,9 @@ func runTraining(ctx context.Context, cmd *cobra.Command, cfg train.Config, resu
 		line += fmt.Sprintf(", test F1 %.2f", 100*res.Test.Result.F1)
 	}
 	fmt.Fprintf(out, "%s; run directory %s (report.md, model/)\n", line, res.Dir)
+	if a := advice.Line(res.Advice); a != "" {
+		fmt.Fprintln(out, a)
+	}
 	return nil
 }
 

@@ -62,6 +62,9 @@ type Result struct {
 	ISA       ISA    `json:"isa,omitempty"`
 	Precision string `json:"precision,omitempty"`
 	Repeats   int    `json:"repeats,omitempty"` // runs summarised into this one (Summarize)
+	// ClockGHz is the clock PercentPeak was computed at (kernels.ClockGHz in
+	// the measuring process; it varies between runs on a shared VM).
+	ClockGHz float64 `json:"clock_ghz,omitempty"`
 }
 
 // Time is the measurement's time: per step, per batch or per product.
@@ -77,6 +80,7 @@ func nerkitResult(r Result) Result {
 	}
 	r.Precision = cmp.Or(r.ISA.Precision(), "fp32")
 	r.PercentPeak = PercentOfPeak(r.GFLOPPerS, r.ISA, r.Threads)
+	r.ClockGHz = kernels.ClockGHz()
 	return r
 }
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/nerkit/nerkit/kernels"
 	"golang.org/x/sys/cpu"
 )
 
@@ -156,6 +157,7 @@ func RunReference(argv []string, s Shape, stderr io.Writer) ([]Result, *Backend,
 			r.GFLOPPerS = InferenceFLOPs(s, r.Batch) / r.SPerBatch / 1e9
 		}
 		r.PercentPeak = PercentOfPeak(r.GFLOPPerS, r.ISA, r.Threads)
+		r.ClockGHz = kernels.ClockGHz()
 	}
 	return rs, b, nil
 }

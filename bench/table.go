@@ -20,13 +20,28 @@ const ClockNote = "measured by kernels.ClockGHz: the fastest of 40 chains of 2M 
 	"so a % of peak is if anything understated"
 
 // Header is the lines above the table: the clock, the peaks on the cores
-// the threads use, and each reference engine's backend.
-func Header(threads int, backends []*Backend) []string {
-	cores, ghz := PeakCores(threads), kernels.ClockGHz()
-	ls := []string{fmt.Sprintf("clock %.2f GHz, %s", ghz, ClockNote)}
+// the threads use, and each reference engine's backend. clocks are the
+// clocks the results were measured at (none: this process's).
+func Header(threads int, backends []*Backend, clocks ...float64) []string {
+	cores := PeakCores(threads)
+	clocks = slices.DeleteFunc(slices.Clone(clocks), func(c float64) bool { return c <= 0 })
+	if len(clocks) == 0 {
+		clocks = []float64{kernels.ClockGHz()}
+	}
+	lo, hi := slices.Min(clocks), slices.Max(clocks)
+	rng := func(f func(float64) float64, format string) string {
+		if lo == hi {
+			return fmt.Sprintf(format, f(lo))
+		}
+		return fmt.Sprintf(format+"–"+format, f(lo), f(hi))
+	}
+	ls := []string{"clock " + rng(func(c float64) float64 { return c }, "%.2f") + " GHz, " + ClockNote}
+	if lo != hi {
+		ls[0] += "; it differed between the runs, and each row's % of peak uses its own run's clock"
+	}
 	var ps []string
 	for _, isa := range peakISAs {
-		ps = append(ps, fmt.Sprintf("%s %.0f", isa, Peak(isa, cores, ghz)))
+		ps = append(ps, string(isa)+" "+rng(func(c float64) float64 { return Peak(isa, cores, c) }, "%.0f"))
 	}
 	ls = append(ls, fmt.Sprintf("peak GFLOP/s (int8: GOP/s) on %d cores: %s; %% of peak is against the peak of the ISA column's instructions",
 		cores, strings.Join(ps, ", ")))
@@ -76,7 +91,11 @@ func Summarize(rs []Result) []Result {
 // PrintTable prints the header, one row per result, and each nerkit model
 // measurement's speed against every other engine's same measurement.
 func PrintTable(w io.Writer, rs []Result, threads int, backends []*Backend) {
-	for _, l := range Header(threads, backends) {
+	var clocks []float64
+	for _, r := range rs {
+		clocks = append(clocks, r.ClockGHz)
+	}
+	for _, l := range Header(threads, backends, clocks...) {
 		fmt.Fprintln(w, l)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -83,3 +83,17 @@ func TestReadJSONRoundTrip(t *testing.T) {
 		t.Fatalf("bad line: %v", err)
 	}
 }
+
+// Rows measured at different clocks: the header gives the range and the
+// peaks at both ends.
+func TestHeaderClockRange(t *testing.T) {
+	h := strings.Join(Header(2, nil, 3.5, 0, 4.0), "\n")
+	for _, want := range []string{"clock 3.50–4.00 GHz", "avx512-fp32 448–512", "amx-bf16 7168–8192", "its own run's clock"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("header lacks %q:\n%s", want, h)
+		}
+	}
+	if h := strings.Join(Header(2, nil, 4.0), "\n"); !strings.Contains(h, "clock 4.00 GHz") || !strings.Contains(h, "avx512-fp32 512,") {
+		t.Errorf("one clock:\n%s", h)
+	}
+}

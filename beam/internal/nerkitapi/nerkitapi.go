@@ -109,7 +109,7 @@ func LoadModel(ctx context.Context, dir string, threads, batch int) (*Model, err
 	}
 	// The windows the model was trained with (nerkit.json), as nerkit predict uses them.
 	maxLen, stride := ld.Windowing.MaxLength, ld.Windowing.Stride
-	p := &pipeline.Pipeline{Tok: ld.Tok, Engine: pipeline.Inference(ld.Model), Labels: ld.Labels.Labels(), MaxLen: maxLen, Stride: stride, BatchSize: batch}
+	p := &pipeline.Pipeline{Tok: ld.Tok, Engine: pipeline.Inference(ld.Model), Labels: ld.Labels.Labels(), MaxLen: maxLen, Stride: stride, BatchSize: batch, Head: ld.Head}
 	if err := p.CheckLabels(); err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func (m *Model) Evaluate(ctx context.Context, name string, sents []Sentence) ([]
 	sp := &evaluate.Split{Name: name, File: &conll.File{Name: name, Sentences: sents, Labelled: true}, Examples: ex, Stats: st}
 	// The scores Evaluate computes on the side are dropped: the pipeline
 	// scores the predictions as written, in the file's scheme.
-	ev, err := evaluate.Evaluate(ctx, m.ld.Model, m.ld.Labels, sp, m.batch, m.ld.Tok.PadID(), metrics.Conlleval, nil)
+	ev, err := evaluate.Evaluate(ctx, m.ld.Model, m.ld.Labels, m.ld.Head, sp, m.batch, m.ld.Tok.PadID(), metrics.Conlleval, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/nerkit/nerkit/internal/tokentest"
 )
 
 // checkInvariants holds for any input: <s> first, </s> last, offsets inside
@@ -129,7 +131,7 @@ func FuzzEncode(f *testing.F) {
 // (normalized strings with HF's alignments) on random inputs and the
 // golden texts, for Metaspace alone and after WhitespaceSplit.
 func TestFastPathMatchesGeneral(t *testing.T) {
-	ws := patchedTokenizerJSON(t, xlmrJSON, t.TempDir(), "ws", map[string]json.RawMessage{
+	ws := tokentest.PatchedTokenizerJSON(t, xlmrJSON, t.TempDir(), "ws", map[string]json.RawMessage{
 		"pre_tokenizer": json.RawMessage(`{"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"},
 			{"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": true}]}`),
 	})

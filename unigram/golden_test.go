@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"reflect"
-	"strings"
 	"sync"
 	"testing"
+
+	"github.com/nerkit/nerkit/internal/tokentest"
 )
 
 const (
@@ -83,65 +83,15 @@ func xlmr(t testing.TB) *Tokenizer {
 	return xlmrTok
 }
 
-func wordIDs(ws []*int) []int {
-	out := make([]int, len(ws))
-	for i, w := range ws {
-		out[i] = -1
-		if w != nil {
-			out[i] = *w
-		}
-	}
-	return out
-}
-
-// mismatches collects the first few differences so a failure shows them
-// all at once.
-type mismatches struct {
-	t     *testing.T
-	n     int
-	lines []string
-}
-
-func (m *mismatches) check(what string, got, want any) {
-	if reflect.DeepEqual(got, want) {
-		return
-	}
-	m.n++
-	if len(m.lines) < 8 {
-		m.lines = append(m.lines, fmt.Sprintf("%s:\n   got  %v\n   want %v", what, got, want))
-	}
-}
-
-func (m *mismatches) report(total int) {
-	m.t.Helper()
-	if m.n > 0 {
-		m.t.Errorf("%d of %d checks differ from Hugging Face; first ones:\n%s", m.n, total, strings.Join(m.lines, "\n"))
-	}
-}
-
-// cpToBytes converts code-point offsets (what the npm binding reports) into
-// byte offsets of text.
-func cpToBytes(text string, offs [][2]int) [][2]int {
-	byteAt := []int{}
-	for i := range text {
-		byteAt = append(byteAt, i)
-	}
-	byteAt = append(byteAt, len(text))
-	out := make([][2]int, len(offs))
-	for i, o := range offs {
-		out[i] = [2]int{byteAt[o[0]], byteAt[o[1]]}
-	}
-	return out
-}
-
-func (m *mismatches) checkEncoding(what, text string, got Encoding, want encoded, offsets bool) {
-	m.check(what+" ids", got.IDs, want.InputIDs)
-	m.check(what+" tokens", got.Tokens, want.Tokens)
-	m.check(what+" word_ids", got.WordIDs, wordIDs(want.WordIDs))
+// checkEncoding records every difference of got from the golden want.
+func checkEncoding(m *tokentest.Mismatches, what, text string, got Encoding, want encoded, offsets bool) {
+	m.Check(what+" ids", got.IDs, want.InputIDs)
+	m.Check(what+" tokens", got.Tokens, want.Tokens)
+	m.Check(what+" word_ids", got.WordIDs, tokentest.WordIDs(want.WordIDs))
 	if offsets {
-		m.check(what+" byte offsets", got.Offsets, want.ByteOffsets)
+		m.Check(what+" byte offsets", got.Offsets, want.ByteOffsets)
 		if want.OffsetsCP != nil {
-			m.check(what+" golden code-point offsets as bytes", cpToBytes(text, want.OffsetsCP), want.ByteOffsets)
+			m.Check(what+" golden code-point offsets as bytes", tokentest.CodePointsToBytes(text, want.OffsetsCP), want.ByteOffsets)
 		}
 	}
 }
@@ -149,15 +99,15 @@ func (m *mismatches) checkEncoding(what, text string, got Encoding, want encoded
 func TestGoldenTexts(t *testing.T) {
 	g := loadGolden(t)
 	tok := xlmr(t)
-	m := &mismatches{t: t}
+	m := &tokentest.Mismatches{T: t}
 	for i, tc := range g.Texts {
 		what := fmt.Sprintf("texts[%d] %s %.30q", i, tc.Name, tc.Text)
-		m.checkEncoding(what, tc.Text, tok.Encode(tc.Text), tc.encoded, true)
+		checkEncoding(m, what, tc.Text, tok.Encode(tc.Text), tc.encoded, true)
 	}
 	if len(g.Texts) < 40 {
 		t.Fatalf("golden has only %d texts", len(g.Texts))
 	}
-	m.report(5 * len(g.Texts))
+	m.Report(5 * len(g.Texts))
 }
 
 func TestGoldenPresplit(t *testing.T) {
@@ -166,22 +116,22 @@ func TestGoldenPresplit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &mismatches{t: t}
+	m := &tokentest.Mismatches{T: t}
 	total := 0
 	for _, f := range g.Presplit {
 		for i, s := range f.Sentences {
 			what := fmt.Sprintf("%s sentence %d", f.File, i)
-			m.checkEncoding(what, "", words.EncodeWords(s.Words), s.encoded, false)
+			checkEncoding(m, what, "", words.EncodeWords(s.Words), s.encoded, false)
 			var ids []int32
 			for _, w := range s.Words {
 				ids = words.AppendWordIDs(ids, w)
 			}
-			m.check(what+" AppendWordIDs", ids, s.InputIDs[1:len(s.InputIDs)-1])
+			m.Check(what+" AppendWordIDs", ids, s.InputIDs[1:len(s.InputIDs)-1])
 			total += 4
 		}
 	}
 	if total < 4*300 {
 		t.Fatalf("golden has only %d sentences", total/4)
 	}
-	m.report(total)
+	m.Report(total)
 }

@@ -13,7 +13,7 @@ import (
 // the text and on character boundaries (trimming may empty them, and the
 // bytes of one character share its offsets, so they need not increase);
 // word ids start at 0 and grow by at most one; ids in range; the words of
-// PreTokenize are the ones the word ids count; a word encoded alone gives
+// PreTokenize are the ones the word ids count; a word tokentest.Encoded alone gives
 // the ids EncodeWords gives it.
 func checkInvariants(t *testing.T, tok *Tokenizer, text string) {
 	t.Helper()
@@ -109,7 +109,7 @@ func TestConcurrentEncoding(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for text := range errs {
-		t.Errorf("%+q encodes differently when encoded concurrently", text)
+		t.Errorf("%+q encodes differently when tokentest.Encoded concurrently", text)
 	}
 }
 

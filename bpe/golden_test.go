@@ -1,9 +1,7 @@
 package bpe
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 
@@ -15,59 +13,6 @@ const (
 	robertaJSON = robertaDir + "/tokenizer.json"
 	goldenPath  = "../testdata/goldens/encoders/tokenizer_goldens.json"
 )
-
-// encoded is one expected encoding in tokenizer_goldens.json.
-type encoded struct {
-	InputIDs    []int32  `json:"input_ids"`
-	Tokens      []string `json:"tokens"`
-	OffsetsCP   [][2]int `json:"offsets_codepoints"`
-	ByteOffsets [][2]int `json:"byte_offsets"`
-	WordIDs     []*int   `json:"word_ids"`
-}
-
-type golden struct {
-	Texts []struct {
-		Name string `json:"name"`
-		Text string `json:"text"`
-		encoded
-		RawAddPrefixSpace encoded `json:"raw_add_prefix_space"`
-	} `json:"texts"`
-	Presplit []struct {
-		File      string `json:"file"`
-		Sentences []struct {
-			Words []string `json:"words"`
-			encoded
-		} `json:"sentences"`
-	} `json:"presplit"`
-}
-
-var (
-	goldenOnce sync.Once
-	goldenData golden
-	goldenErr  error
-)
-
-func loadGolden(t testing.TB) *golden {
-	t.Helper()
-	goldenOnce.Do(func() {
-		b, err := os.ReadFile(goldenPath)
-		if err != nil {
-			goldenErr = err
-			return
-		}
-		var all struct {
-			Tokenizers map[string]json.RawMessage `json:"tokenizers"`
-		}
-		if goldenErr = json.Unmarshal(b, &all); goldenErr != nil {
-			return
-		}
-		goldenErr = json.Unmarshal(all.Tokenizers["roberta-bpe"], &goldenData)
-	})
-	if goldenErr != nil {
-		t.Fatal(goldenErr)
-	}
-	return &goldenData
-}
 
 var (
 	tokOnce            sync.Once
@@ -92,27 +37,14 @@ func roberta(t testing.TB) (plain, prefixed *Tokenizer) {
 	return plainTok, spaceTok
 }
 
-// checkEncoding records every difference of got from the golden want.
-func checkEncoding(m *tokentest.Mismatches, what, text string, got Encoding, want encoded, offsets bool) {
-	m.Check(what+" ids", got.IDs, want.InputIDs)
-	m.Check(what+" tokens", got.Tokens, want.Tokens)
-	m.Check(what+" word_ids", got.WordIDs, tokentest.WordIDs(want.WordIDs))
-	if offsets {
-		m.Check(what+" byte offsets", got.Offsets, want.ByteOffsets)
-		if want.OffsetsCP != nil {
-			m.Check(what+" golden code-point offsets as bytes", tokentest.CodePointsToBytes(text, want.OffsetsCP), want.ByteOffsets)
-		}
-	}
-}
-
 func TestGoldenTexts(t *testing.T) {
-	g := loadGolden(t)
+	g := tokentest.LoadGolden(t, goldenPath, "roberta-bpe")
 	plain, prefixed := roberta(t)
 	m := &tokentest.Mismatches{T: t}
 	for i, tc := range g.Texts {
 		what := fmt.Sprintf("texts[%d] %s %.30q", i, tc.Name, tc.Text)
-		checkEncoding(m, what, tc.Text, plain.Encode(tc.Text), tc.encoded, true)
-		checkEncoding(m, what+" add_prefix_space", tc.Text, prefixed.Encode(tc.Text), tc.RawAddPrefixSpace, true)
+		m.CheckEncoding(what, tc.Text, plain.Encode(tc.Text), tc.Encoded, true)
+		m.CheckEncoding(what+" add_prefix_space", tc.Text, prefixed.Encode(tc.Text), tc.RawAddPrefixSpace, true)
 	}
 	if len(g.Texts) < 40 {
 		t.Fatalf("golden has only %d texts", len(g.Texts))
@@ -121,7 +53,7 @@ func TestGoldenTexts(t *testing.T) {
 }
 
 func TestGoldenPresplit(t *testing.T) {
-	g := loadGolden(t)
+	g := tokentest.LoadGolden(t, goldenPath, "roberta-bpe")
 	_, prefixed := roberta(t)
 	words, err := prefixed.Words()
 	if err != nil {
@@ -132,7 +64,7 @@ func TestGoldenPresplit(t *testing.T) {
 	for _, f := range g.Presplit {
 		for i, s := range f.Sentences {
 			what := fmt.Sprintf("%s sentence %d", f.File, i)
-			checkEncoding(m, what, "", words.EncodeWords(s.Words), s.encoded, false)
+			m.CheckEncoding(what, "", words.EncodeWords(s.Words), s.Encoded, false)
 			var ids []int32
 			for _, w := range s.Words {
 				ids = words.AppendWordIDs(ids, w)

@@ -16,7 +16,7 @@ import (
 // the text and on character boundaries (characters a normalizer drops or
 // merges move them, so they need not increase);
 // word ids start at 0 and grow by at most one; ids in range; the words of
-// PreTokenize are the ones the word ids count; a word encoded alone gives
+// PreTokenize are the ones the word ids count; a word tokentest.Encoded alone gives
 // the ids EncodeWords gives it.
 func checkInvariants(t *testing.T, tok *Tokenizer, text string) {
 	t.Helper()
@@ -110,7 +110,7 @@ func TestConcurrentEncoding(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for text := range errs {
-		t.Errorf("%+q encodes differently when encoded concurrently", text)
+		t.Errorf("%+q encodes differently when tokentest.Encoded concurrently", text)
 	}
 }
 
@@ -136,7 +136,7 @@ func TestFastPathMatchesGeneral(t *testing.T) {
 			{"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": true}]}`),
 	})
 	texts := randomTexts(3000)
-	for _, tc := range loadGolden(t).Texts {
+	for _, tc := range tokentest.LoadGolden(t, goldenPath, "xlmr-unigram").Texts {
 		texts = append(texts, tc.Text)
 	}
 	for _, path := range []string{xlmrJSON, ws} {

@@ -1,9 +1,7 @@
 package unigram
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 
@@ -15,58 +13,6 @@ const (
 	xlmrJSON   = xlmrDir + "/tokenizer.json"
 	goldenPath = "../testdata/goldens/encoders/tokenizer_goldens.json"
 )
-
-// encoded is one expected encoding in tokenizer_goldens.json.
-type encoded struct {
-	InputIDs    []int32  `json:"input_ids"`
-	Tokens      []string `json:"tokens"`
-	OffsetsCP   [][2]int `json:"offsets_codepoints"`
-	ByteOffsets [][2]int `json:"byte_offsets"`
-	WordIDs     []*int   `json:"word_ids"`
-}
-
-type golden struct {
-	Texts []struct {
-		Name string `json:"name"`
-		Text string `json:"text"`
-		encoded
-	} `json:"texts"`
-	Presplit []struct {
-		File      string `json:"file"`
-		Sentences []struct {
-			Words []string `json:"words"`
-			encoded
-		} `json:"sentences"`
-	} `json:"presplit"`
-}
-
-var (
-	goldenOnce sync.Once
-	goldenData golden
-	goldenErr  error
-)
-
-func loadGolden(t testing.TB) *golden {
-	t.Helper()
-	goldenOnce.Do(func() {
-		b, err := os.ReadFile(goldenPath)
-		if err != nil {
-			goldenErr = err
-			return
-		}
-		var all struct {
-			Tokenizers map[string]json.RawMessage `json:"tokenizers"`
-		}
-		if goldenErr = json.Unmarshal(b, &all); goldenErr != nil {
-			return
-		}
-		goldenErr = json.Unmarshal(all.Tokenizers["xlmr-unigram"], &goldenData)
-	})
-	if goldenErr != nil {
-		t.Fatal(goldenErr)
-	}
-	return &goldenData
-}
 
 var (
 	tokOnce sync.Once
@@ -83,26 +29,13 @@ func xlmr(t testing.TB) *Tokenizer {
 	return xlmrTok
 }
 
-// checkEncoding records every difference of got from the golden want.
-func checkEncoding(m *tokentest.Mismatches, what, text string, got Encoding, want encoded, offsets bool) {
-	m.Check(what+" ids", got.IDs, want.InputIDs)
-	m.Check(what+" tokens", got.Tokens, want.Tokens)
-	m.Check(what+" word_ids", got.WordIDs, tokentest.WordIDs(want.WordIDs))
-	if offsets {
-		m.Check(what+" byte offsets", got.Offsets, want.ByteOffsets)
-		if want.OffsetsCP != nil {
-			m.Check(what+" golden code-point offsets as bytes", tokentest.CodePointsToBytes(text, want.OffsetsCP), want.ByteOffsets)
-		}
-	}
-}
-
 func TestGoldenTexts(t *testing.T) {
-	g := loadGolden(t)
+	g := tokentest.LoadGolden(t, goldenPath, "xlmr-unigram")
 	tok := xlmr(t)
 	m := &tokentest.Mismatches{T: t}
 	for i, tc := range g.Texts {
 		what := fmt.Sprintf("texts[%d] %s %.30q", i, tc.Name, tc.Text)
-		checkEncoding(m, what, tc.Text, tok.Encode(tc.Text), tc.encoded, true)
+		m.CheckEncoding(what, tc.Text, tok.Encode(tc.Text), tc.Encoded, true)
 	}
 	if len(g.Texts) < 40 {
 		t.Fatalf("golden has only %d texts", len(g.Texts))
@@ -111,7 +44,7 @@ func TestGoldenTexts(t *testing.T) {
 }
 
 func TestGoldenPresplit(t *testing.T) {
-	g := loadGolden(t)
+	g := tokentest.LoadGolden(t, goldenPath, "xlmr-unigram")
 	words, err := xlmr(t).Words()
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +54,7 @@ func TestGoldenPresplit(t *testing.T) {
 	for _, f := range g.Presplit {
 		for i, s := range f.Sentences {
 			what := fmt.Sprintf("%s sentence %d", f.File, i)
-			checkEncoding(m, what, "", words.EncodeWords(s.Words), s.encoded, false)
+			m.CheckEncoding(what, "", words.EncodeWords(s.Words), s.Encoded, false)
 			var ids []int32
 			for _, w := range s.Words {
 				ids = words.AppendWordIDs(ids, w)

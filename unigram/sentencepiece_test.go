@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/nerkit/nerkit/internal/tokentest"
 )
 
 // TestSentencePieceModel converts sentencepiece.bpe.model as transformers'
@@ -38,7 +40,7 @@ func TestSentencePieceModel(t *testing.T) {
 			t.Fatalf("piece %d %q: score %v, tokenizer.json %v", i, want.m.pieces[i], s, w)
 		}
 	}
-	g := loadGolden(t)
+	g := tokentest.LoadGolden(t, goldenPath, "xlmr-unigram")
 	for _, tc := range g.Texts {
 		if a, b := fromSPM.Encode(tc.Text), want.Encode(tc.Text); !reflect.DeepEqual(a, b) {
 			t.Fatalf("%+q: %v\nwant %v", tc.Text, a, b)

@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nerkit/nerkit/internal/tokens"
@@ -192,5 +193,80 @@ func RunExtraGoldens(t *testing.T, path, base string, load func(path string) (En
 			}
 			m.Report(4 * (len(cfg.Texts) + len(cfg.Words)))
 		})
+	}
+}
+
+// Encoded is one expected encoding in tokenizer_goldens.json.
+type Encoded struct {
+	InputIDs    []int32  `json:"input_ids"`
+	Tokens      []string `json:"tokens"`
+	OffsetsCP   [][2]int `json:"offsets_codepoints"`
+	ByteOffsets [][2]int `json:"byte_offsets"`
+	WordIDs     []*int   `json:"word_ids"`
+}
+
+// Golden is one tokenizer's part of tokenizer_goldens.json: raw texts and
+// pre-split sentences with Hugging Face's encodings.
+type Golden struct {
+	Texts []struct {
+		Name string `json:"name"`
+		Text string `json:"text"`
+		Encoded
+		RawAddPrefixSpace Encoded `json:"raw_add_prefix_space"` // BPE only
+	} `json:"texts"`
+	Presplit []struct {
+		File      string `json:"file"`
+		Sentences []struct {
+			Words []string `json:"words"`
+			Encoded
+		} `json:"sentences"`
+	} `json:"presplit"`
+}
+
+var (
+	goldenMu    sync.Mutex
+	goldenCache = map[string]*Golden{}
+)
+
+// LoadGolden reads the goldens of the tokenizer called name (e.g.
+// "roberta-bpe") from the file at path, once per process.
+func LoadGolden(t testing.TB, path, name string) *Golden {
+	t.Helper()
+	goldenMu.Lock()
+	defer goldenMu.Unlock()
+	key := path + "\x00" + name
+	if g, ok := goldenCache[key]; ok {
+		return g
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all struct {
+		Tokenizers map[string]json.RawMessage `json:"tokenizers"`
+	}
+	if err := json.Unmarshal(b, &all); err != nil {
+		t.Fatal(err)
+	}
+	g := new(Golden)
+	if err := json.Unmarshal(all.Tokenizers[name], g); err != nil {
+		t.Fatal(err)
+	}
+	goldenCache[key] = g
+	return g
+}
+
+// CheckEncoding records every difference of got from the golden want; with
+// offsets, the byte offsets too, and the golden's own code-point offsets
+// against its byte offsets.
+func (m *Mismatches) CheckEncoding(what, text string, got tokens.Encoding, want Encoded, offsets bool) {
+	m.Check(what+" ids", got.IDs, want.InputIDs)
+	m.Check(what+" tokens", got.Tokens, want.Tokens)
+	m.Check(what+" word_ids", got.WordIDs, WordIDs(want.WordIDs))
+	if offsets {
+		m.Check(what+" byte offsets", got.Offsets, want.ByteOffsets)
+		if want.OffsetsCP != nil {
+			m.Check(what+" golden code-point offsets as bytes", CodePointsToBytes(text, want.OffsetsCP), want.ByteOffsets)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -308,16 +309,20 @@ func TestBatchingOff(t *testing.T) {
 }
 
 // blockWorker sends a request whose model call waits on the fake's gate
-// and expects status want for it.
-func blockWorker(t *testing.T, fake *servetest.Fake, url string, wg *sync.WaitGroup, want int) {
+// and expects status want for it. The returned function reports whether
+// that request has been answered.
+func blockWorker(t *testing.T, fake *servetest.Fake, url string, wg *sync.WaitGroup, want int) (answered func() bool) {
+	var done atomic.Bool
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		defer done.Store(true)
 		if code, raw := postNER(t, url, `{"text":"blocker"}`); code != want {
 			t.Errorf("blocker: %d %s, want %d", code, raw, want)
 		}
 	}()
 	waitFor(t, "the worker to be busy", func() bool { return fake.Calls() == 1 })
+	return done.Load
 }
 
 func TestQueueFullIs429(t *testing.T) {
@@ -363,7 +368,7 @@ func TestTimeoutInQueueIs504AndNeverRuns(t *testing.T) {
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	var wg sync.WaitGroup
-	blockWorker(t, fake, ts.URL, &wg, 504) // times out too, but holds the worker
+	blockerAnswered := blockWorker(t, fake, ts.URL, &wg, 504) // times out too, but holds the worker
 	code, raw := postNER(t, ts.URL, `{"text":"queued and late"}`)
 	if code != 504 || decodeError(t, raw).Code != serve.CodeTimeout {
 		t.Errorf("queued past the deadline: %d %s", code, raw)
@@ -371,6 +376,10 @@ func TestTimeoutInQueueIs504AndNeverRuns(t *testing.T) {
 	if q := s.Stats().Queued; q != 0 {
 		t.Errorf("%d texts left in the queue after the timeout", q)
 	}
+	// The gate opens only once the blocker has had its answer: under load its
+	// handler could otherwise see its deadline and the opened gate's result
+	// at once and answer 200.
+	waitFor(t, "the blocker to time out", blockerAnswered)
 	close(fake.Gate)
 	wg.Wait()
 	// Let the worker look at the queue again: the late text must not run.

@@ -59,8 +59,16 @@ func packAcrossRows(dst, src []float32, ld, r0, c0, width, kc, w int) {
 	for s := 0; s < width; s += w {
 		lanes := min(w, width-s)
 		d := dst[s*kc : s*kc+w*kc]
-		if lanes == 12 && w == 12 {
+		switch {
+		case lanes == 12 && w == 12:
 			packAcross12(d, src, ld, (r0+s)*ld+c0, kc)
+			continue
+		case lanes == 6 && w == 6:
+			packAcross6(d, src, ld, (r0+s)*ld+c0, kc)
+			continue
+		case lanes == 16 && w == 16:
+			packAcross8(d, 16, src, ld, (r0+s)*ld+c0, kc)
+			packAcross8(d[8:], 16, src, ld, (r0+s+8)*ld+c0, kc)
 			continue
 		}
 		i := 0
@@ -111,5 +119,36 @@ func packAcross12(d, src []float32, ld, base, kc int) {
 		q[0], q[1], q[2], q[3] = x0[p], x1[p], x2[p], x3[p]
 		q[4], q[5], q[6], q[7] = x4[p], x5[p], x6[p], x7[p]
 		q[8], q[9], q[10], q[11] = x8[p], x9[p], x10[p], x11[p]
+	}
+}
+
+// packAcross6 is packAcrossRows for one full panel of the 6-row AVX2
+// kernel (the general loop's 4 + 1 + 1 lanes wrote each panel in three
+// strided passes).
+func packAcross6(d, src []float32, ld, base, kc int) {
+	x0, x1, x2 := src[base:base+kc], src[base+ld:base+ld+kc], src[base+2*ld:base+2*ld+kc]
+	x3, x4, x5 := src[base+3*ld:base+3*ld+kc], src[base+4*ld:base+4*ld+kc], src[base+5*ld:base+5*ld+kc]
+	n := len(x0)
+	x1, x2, x3, x4, x5 = x1[:n], x2[:n], x3[:n], x4[:n], x5[:n]
+	d = d[:6*n]
+	for p := range x0 {
+		q := (*[6]float32)(d[6*p : 6*p+6])
+		q[0], q[1], q[2], q[3], q[4], q[5] = x0[p], x1[p], x2[p], x3[p], x4[p], x5[p]
+	}
+}
+
+// packAcross8 writes eight source rows side by side into lanes 0..7 of a
+// w-lane panel d: half of a 16-lane AVX2 B panel (eight read streams at a
+// time keep the hardware prefetcher ahead).
+func packAcross8(d []float32, w int, src []float32, ld, base, kc int) {
+	x0, x1, x2, x3 := src[base:base+kc], src[base+ld:base+ld+kc], src[base+2*ld:base+2*ld+kc], src[base+3*ld:base+3*ld+kc]
+	x4, x5, x6, x7 := src[base+4*ld:base+4*ld+kc], src[base+5*ld:base+5*ld+kc], src[base+6*ld:base+6*ld+kc], src[base+7*ld:base+7*ld+kc]
+	n := len(x0)
+	x1, x2, x3, x4, x5, x6, x7 = x1[:n], x2[:n], x3[:n], x4[:n], x5[:n], x6[:n], x7[:n]
+	_ = d[(n-1)*w+7]
+	for p := range x0 {
+		q := (*[8]float32)(d[w*p : w*p+8])
+		q[0], q[1], q[2], q[3] = x0[p], x1[p], x2[p], x3[p]
+		q[4], q[5], q[6], q[7] = x4[p], x5[p], x6[p], x7[p]
 	}
 }

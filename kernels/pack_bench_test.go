@@ -19,6 +19,20 @@ func BenchmarkPack(b *testing.B) {
 			packAcrossRows(dst, src, ld, 0, 0, 192, 256, 12)
 		}
 	})
+	b.Run("A-across-rows-192x384-mr6", func(b *testing.B) {
+		dst := make([]float32, 192*384)
+		b.SetBytes(192 * 384 * 4)
+		for b.Loop() {
+			packAcrossRows(dst, src, ld, 0, 0, 192, 384, 6)
+		}
+	})
+	b.Run("B-across-rows-384x768-nr16", func(b *testing.B) {
+		dst := make([]float32, 384*768)
+		b.SetBytes(384 * 768 * 4)
+		for b.Loop() {
+			packAcrossRows(dst, src, ld, 0, 0, 768, 384, 16)
+		}
+	})
 	b.Run("B-along-rows-256x768-nr32", func(b *testing.B) {
 		dst := make([]float32, 256*768)
 		b.SetBytes(256 * 768 * 4)

@@ -72,36 +72,84 @@ type fallbackBF16 struct{}
 
 func (fallbackBF16) kernelName() string { return "fp32/" + KernelName() }
 
-func (fallbackBF16) pack(p *PackedBF16, _ int, transB bool, b []float32, ldb int) {
+func (fallbackBF16) pack(p *PackedBF16, threads int, transB bool, b []float32, ldb int) {
 	p.f32 = grow(p.f32, p.k*p.n)
-	roundOperand(p.f32, transB, p.k, p.n, 1, b, ldb)
+	roundOperand(p.f32, threads, transB, p.k, p.n, 1, b, ldb)
 }
 
-// bf16Scratch holds a fallback call's rounded copy of op(A).
-var bf16Scratch = sync.Pool{New: func() any { return new([]float32) }}
-
 func (fallbackBF16) gemm(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int) {
-	n, k := b.n, b.k
-	buf := bf16Scratch.Get().(*[]float32)
-	*buf = grow(*buf, m*k)
-	roundOperand(*buf, transA, m, k, alpha, a, lda)
-	sgemm(kernelFor(n), threads, false, false, m, n, k, 1, *buf, k, b.f32, n, beta, c, ldc)
-	bf16Scratch.Put(buf)
+	// op(A) is rounded as the float32 GEMM packs it (alpha applied first).
+	sgemmRounded(kernelFor(b.n), threads, true, false, transA, false, m, b.n, b.k, alpha, a, lda, b.f32, b.n, beta, c, ldc)
+}
+
+// roundScalar rounds every element of x to bfloat16, as RoundBF16 does.
+// Finite values take one add and mask (the carry of round-to-nearest-even
+// rolls into the exponent, up to infinity, as VCVTNE2PS2BF16 does); only
+// denormals and NaNs branch.
+func roundScalar(x []float32) {
+	for i, v := range x {
+		u := math.Float32bits(v)
+		switch e := u & 0x7f800000; {
+		case e == 0:
+			u &= 0x80000000
+		case e == 0x7f800000:
+			if u&0x7fffff != 0 {
+				u = u&0xffff0000 | 0x400000
+			}
+		default:
+			u = (u + 0x7fff + (u >> 16 & 1)) & 0xffff0000
+		}
+		x[i] = math.Float32frombits(u)
+	}
 }
 
 // roundOperand writes bf16(alpha·op(X)) (rows×cols, op(X) = X or Xᵀ) into dst
-// as a row-major float32 matrix.
-func roundOperand(dst []float32, trans bool, rows, cols int, alpha float32, x []float32, ld int) {
-	for i := 0; i < rows; i++ {
-		d := dst[i*cols : i*cols+cols]
-		if trans {
-			for j := range d {
-				d[j] = RoundBF16(alpha * x[j*ld+i])
+// as a row-major float32 matrix, on up to threads goroutines.
+func roundOperand(dst []float32, threads int, trans bool, rows, cols int, alpha float32, x []float32, ld int) {
+	job := roundJob{dst: dst, trans: trans, rows: rows, cols: cols, alpha: alpha, x: x, ld: ld}
+	parts := threads
+	if rows*cols < 1<<16 {
+		parts = 1
+	}
+	runParallel((rows+roundBlock-1)/roundBlock, parts, &job)
+}
+
+// roundBlock is the side of the square blocks a transposed operand is
+// rounded in, so that the strided reads of one block share cache lines.
+const roundBlock = 32
+
+type roundJob struct {
+	dst        []float32
+	trans      bool
+	rows, cols int
+	alpha      float32
+	x          []float32
+	ld         int
+}
+
+// Run rounds the row blocks [lo, hi) of roundBlock rows.
+func (j *roundJob) Run(lo, hi int) {
+	for i0 := lo * roundBlock; i0 < min(hi*roundBlock, j.rows); i0 += roundBlock {
+		i1 := min(i0+roundBlock, j.rows)
+		if !j.trans {
+			for i := i0; i < i1; i++ {
+				d := j.dst[i*j.cols : i*j.cols+j.cols]
+				for c, v := range j.x[i*j.ld : i*j.ld+j.cols] {
+					d[c] = j.alpha * v
+				}
+				roundInPlace(d)
 			}
 			continue
 		}
-		for j, v := range x[i*ld : i*ld+cols] {
-			d[j] = RoundBF16(alpha * v)
+		for c0 := 0; c0 < j.cols; c0 += roundBlock {
+			c1 := min(c0+roundBlock, j.cols)
+			for i := i0; i < i1; i++ {
+				d := j.dst[i*j.cols+c0 : i*j.cols+c1]
+				for c := range d {
+					d[c] = j.alpha * j.x[(c0+c)*j.ld+i]
+				}
+				roundInPlace(d)
+			}
 		}
 	}
 }
@@ -187,6 +235,12 @@ func gemmBF16(path bf16Impl, threads int, transA, transB bool, m, n, k int, alph
 		panic(fmt.Sprintf("kernels: GemmBF16: negative dimension m=%d n=%d k=%d", m, n, k))
 	}
 	if m == 0 || n == 0 {
+		return
+	}
+	if _, ok := path.(fallbackBF16); ok {
+		// Both operands rounded as the float32 GEMM packs them: no k×n
+		// rounded copy of B for a product that uses it once.
+		sgemmRounded(kernelFor(n), threads, true, true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	pb := packedPool.Get().(*PackedBF16)

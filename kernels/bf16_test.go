@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/nerkit/nerkit/parallel"
@@ -357,6 +358,43 @@ func TestLowPrecGemmsDoNotAllocate(t *testing.T) {
 		// sync.Pool may drop buffers at a GC; anything near one per call is a leak.
 		if allocs > 0.5 {
 			t.Errorf("%v: %.2f allocations per round of calls", s, allocs)
+		}
+	}
+}
+
+// TestRoundInPlaceMatchesRoundBF16 checks the vector and scalar in-place
+// rounding bit for bit against RoundBF16 on random bit patterns and on every
+// class of special value (zeros, denormals, the largest finite values that
+// round up to infinity, infinities, signalling and quiet NaNs), at lengths
+// that leave a scalar tail.
+func TestRoundInPlaceMatchesRoundBF16(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	specials := []uint32{0, 0x80000000, 1, 0x807fffff, 0x00800000, 0x7f7fffff, 0xff7fffff, 0x7f7f8000,
+		0x7f800000, 0xff800000, 0x7f800001, 0xffbfffff, 0x7fc00000, 0x3f808000, 0x3f818000, 0x3f80ffff}
+	for _, n := range []int{1, 7, 8, 9, 64, 1003} {
+		x := make([]float32, n)
+		for i := range x {
+			u := rng.Uint32()
+			if i%3 == 0 {
+				u = specials[rng.IntN(len(specials))]
+			}
+			x[i] = math.Float32frombits(u)
+		}
+		want := make([]uint32, n)
+		for i, v := range x {
+			want[i] = math.Float32bits(RoundBF16(v))
+		}
+		in := slices.Clone(x)
+		scalar := slices.Clone(x)
+		roundScalar(scalar)
+		roundInPlace(x)
+		for i := range x {
+			if got := math.Float32bits(x[i]); got != want[i] {
+				t.Fatalf("n=%d: roundInPlace(%#08x) = %#08x, RoundBF16 gives %#08x", n, math.Float32bits(in[i]), got, want[i])
+			}
+			if got := math.Float32bits(scalar[i]); got != want[i] {
+				t.Fatalf("n=%d: roundScalar(%#08x) = %#08x, RoundBF16 gives %#08x", n, math.Float32bits(in[i]), got, want[i])
+			}
 		}
 	}
 }

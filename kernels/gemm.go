@@ -110,6 +110,7 @@ type gemmJob struct {
 	lda, ldb, ldc  int
 	splitN         bool // goroutines own column bands, not row bands
 	direct         bool // use kern.direct on unpacked A
+	roundA, roundB bool // round the packed operands to bfloat16
 }
 
 var jobPool = sync.Pool{New: func() any { return new(gemmJob) }}
@@ -144,6 +145,14 @@ var directMaxPanels = 4
 var minParallelFlops = float64(1 << 21)
 
 func sgemm(kern *microKernel, nthreads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmRounded(kern, nthreads, false, false, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmRounded is sgemm with op(A) (after alpha) and/or op(B) rounded to
+// bfloat16 as they are packed: the bf16 fallback's product, without a rounded
+// copy of either operand in memory and with the rounding spread over the
+// threads with the packing.
+func sgemmRounded(kern *microKernel, nthreads int, roundA, roundB, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
 	}
@@ -178,10 +187,10 @@ func sgemm(kern *microKernel, nthreads int, transA, transB bool, m, n, k int, al
 		return
 	}
 	job := jobPool.Get().(*gemmJob)
-	*job = gemmJob{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	*job = gemmJob{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, roundA: roundA, roundB: roundB}
 	mPanels := (m + kern.mr - 1) / kern.mr
 	nPanels := (n + kern.nr - 1) / kern.nr
-	job.direct = kern.direct != nil && !transA && alpha == 1 && nPanels <= directMaxPanels
+	job.direct = kern.direct != nil && !transA && alpha == 1 && !roundA && nPanels <= directMaxPanels
 	parts := nthreads
 	if 2*float64(m)*float64(n)*float64(k) < minParallelFlops || nthreads <= 1 {
 		parts = 1
@@ -238,6 +247,9 @@ func (j *gemmJob) computeBand(m0, m1, n0, n1 int) {
 		for pc := 0; pc < j.k; pc += kern.kc {
 			kc := min(kern.kc, j.k-pc)
 			packB(ws.b, j.transB, j.b, j.ldb, pc, jc, kc, nc, kern.nr)
+			if j.roundB {
+				roundInPlace(ws.b[:kc*roundUp(nc, kern.nr)])
+			}
 			j.blockRow(ws, ws.b, m0, m1, pc, kc, jc, nc)
 		}
 	}
@@ -262,6 +274,9 @@ func (j *gemmJob) blockRow(ws *workspace, bp []float32, m0, m1, pc, kc, jc, nc i
 			continue
 		}
 		packA(ws.a, j.transA, j.a, j.lda, ic, pc, mc, kc, kern.mr, j.alpha)
+		if j.roundA {
+			roundInPlace(ws.a[:roundUp(mc, kern.mr)*kc])
+		}
 		macroKernel(kern, ws, bp, mc, nc, kc, c, j.ldc)
 	}
 }

@@ -145,8 +145,11 @@ func (t *layerNormBackwardTask) Run(lo, hi int) {
 
 // colBlock is how many columns the column-split reductions sum at once:
 // rows are read contiguously within a block, and the float64 accumulators
-// stay in registers/L1.
-const colBlock = 32
+// stay in L1. 32 columns (two cache lines per row visit, rows a whole row
+// apart) defeated the hardware prefetcher: a 1024×3072 column sum took
+// 7.3 ns per element on a Zen 3, 1.5 ns with 128 (the sums are the same:
+// each column still adds its rows in order).
+const colBlock = 128
 
 // layerNormParamGradTask accumulates dγ += Σ_rows dy·x̂ and dβ += Σ_rows dy.
 // It is split over columns, so each sum runs over the rows in a fixed order

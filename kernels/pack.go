@@ -42,9 +42,23 @@ func packB(dst []float32, transB bool, b []float32, ldb, p0, j0, kc, nc, nr int)
 // which for power-of-two ld thrashes one L1 set).
 func packAlongRows(dst, src []float32, ld, r0, c0, kc, width, w int) {
 	panels := (width + w - 1) / w
+	full := width / w
 	for p := 0; p < kc; p++ {
 		row := src[(r0+p)*ld+c0 : (r0+p)*ld+c0+width]
-		for s := 0; s < panels; s++ {
+		s := 0
+		// Full panels as fixed-size array copies: inline vector moves where
+		// copy would call memmove for every 64 or 128 bytes.
+		switch w {
+		case 16:
+			for ; s < full; s++ {
+				*(*[16]float32)(dst[s*w*kc+p*w:]) = *(*[16]float32)(row[s*w:])
+			}
+		case 32:
+			for ; s < full; s++ {
+				*(*[32]float32)(dst[s*w*kc+p*w:]) = *(*[32]float32)(row[s*w:])
+			}
+		}
+		for ; s < panels; s++ {
 			d := dst[s*w*kc+p*w : s*w*kc+p*w+w]
 			n := copy(d, row[s*w:])
 			clear(d[n:])

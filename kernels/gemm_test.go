@@ -322,3 +322,63 @@ func TestPeakIsPlausible(t *testing.T) {
 		t.Fatalf("PeakGFLOPS = %g, want NumCPU*32*clock", p)
 	}
 }
+
+// TestPackMatchesDefinition checks both packing routines, including their
+// fixed-width fast paths (6, 12, 16 and 32 lanes), element by element against
+// the packed layout's definition, on full and partial panels with a stride
+// wider than the block.
+func TestPackMatchesDefinition(t *testing.T) {
+	const ld = 101
+	src := make([]float32, 200*ld)
+	for i := range src {
+		src[i] = float32(i)
+	}
+	for _, w := range []int{4, 6, 12, 16, 32} {
+		for _, width := range []int{w, 3 * w, 3*w + 5} {
+			for _, kc := range []int{1, 7, 64} {
+				panels := (width + w - 1) / w
+				// packAcrossRows: lane i of panel s at step p is src[r0+s*w+i][c0+p].
+				dst := make([]float32, panels*w*kc)
+				for i := range dst {
+					dst[i] = -1
+				}
+				r0, c0 := 3, 2
+				packAcrossRows(dst, src, ld, r0, c0, width, kc, w)
+				for s := 0; s < panels; s++ {
+					for p := 0; p < kc; p++ {
+						for i := 0; i < w; i++ {
+							want := float32(0)
+							if s*w+i < width {
+								want = src[(r0+s*w+i)*ld+c0+p]
+							}
+							if got := dst[s*w*kc+p*w+i]; got != want {
+								t.Fatalf("packAcrossRows w=%d width=%d kc=%d: panel %d step %d lane %d = %v, want %v", w, width, kc, s, p, i, got, want)
+							}
+						}
+					}
+				}
+				// packAlongRows: lane i of panel s at step p is src[r0+p][c0+s*w+i].
+				if width+2 > ld || kc+3 > 200 {
+					continue
+				}
+				for i := range dst {
+					dst[i] = -1
+				}
+				packAlongRows(dst, src, ld, r0, c0, kc, width, w)
+				for s := 0; s < panels; s++ {
+					for p := 0; p < kc; p++ {
+						for i := 0; i < w; i++ {
+							want := float32(0)
+							if s*w+i < width {
+								want = src[(r0+p)*ld+c0+s*w+i]
+							}
+							if got := dst[s*w*kc+p*w+i]; got != want {
+								t.Fatalf("packAlongRows w=%d width=%d kc=%d: panel %d step %d lane %d = %v, want %v", w, width, kc, s, p, i, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

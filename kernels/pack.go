@@ -80,9 +80,12 @@ func packAcrossRows(dst, src []float32, ld, r0, c0, width, kc, w int) {
 		case lanes == 6 && w == 6:
 			packAcross6(d, src, ld, (r0+s)*ld+c0, kc)
 			continue
-		case lanes == 16 && w == 16:
-			packAcross8(d, 16, src, ld, (r0+s)*ld+c0, kc)
-			packAcross8(d[8:], 16, src, ld, (r0+s+8)*ld+c0, kc)
+		case lanes == w && w%8 == 0:
+			// 16-lane (AVX2) and 32-lane (AVX-512) B panels: eight
+			// rows at a time.
+			for i := 0; i < w; i += 8 {
+				packAcross8(d[i:], w, src, ld, (r0+s+i)*ld+c0, kc)
+			}
 			continue
 		}
 		i := 0
@@ -152,8 +155,8 @@ func packAcross6(d, src []float32, ld, base, kc int) {
 }
 
 // packAcross8 writes eight source rows side by side into lanes 0..7 of a
-// w-lane panel d: half of a 16-lane AVX2 B panel (eight read streams at a
-// time keep the hardware prefetcher ahead).
+// w-lane panel d (eight read streams at a time keep the hardware prefetcher
+// ahead).
 func packAcross8(d []float32, w int, src []float32, ld, base, kc int) {
 	x0, x1, x2, x3 := src[base:base+kc], src[base+ld:base+ld+kc], src[base+2*ld:base+2*ld+kc], src[base+3*ld:base+3*ld+kc]
 	x4, x5, x6, x7 := src[base+4*ld:base+4*ld+kc], src[base+5*ld:base+5*ld+kc], src[base+6*ld:base+6*ld+kc], src[base+7*ld:base+7*ld+kc]

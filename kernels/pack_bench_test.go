@@ -33,6 +33,13 @@ func BenchmarkPack(b *testing.B) {
 			packAcrossRows(dst, src, ld, 0, 0, 768, 384, 16)
 		}
 	})
+	b.Run("B-across-rows-256x768-nr32", func(b *testing.B) {
+		dst := make([]float32, 256*768)
+		b.SetBytes(256 * 768 * 4)
+		for b.Loop() {
+			packAcrossRows(dst, src, ld, 0, 0, 768, 256, 32)
+		}
+	})
 	b.Run("B-along-rows-384x768-nr16", func(b *testing.B) {
 		dst := make([]float32, 384*768)
 		b.SetBytes(384 * 768 * 4)

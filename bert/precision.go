@@ -2,6 +2,7 @@ package bert
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/nerkit/nerkit/kernels"
 )
@@ -65,6 +66,22 @@ func (p Precision) Kernel() string {
 		return kernels.Int8Kernel()
 	}
 	return kernels.KernelName()
+}
+
+// Emulated reports whether p's products run on the float32 kernels with
+// rounded or quantized operands because this CPU lacks p's instructions
+// (AMX, AVX512_BF16, AVX512-VNNI): p's numerics at float32's speed or below.
+func (p Precision) Emulated() bool {
+	return p != FP32 && strings.HasPrefix(p.Kernel(), "fp32/")
+}
+
+// EmulationWarning is the line to show a user who asked for an emulated
+// precision, or "" when p runs on its own instructions.
+func (p Precision) EmulationWarning() string {
+	if !p.Emulated() {
+		return ""
+	}
+	return fmt.Sprintf("precision %s: this CPU has no %s matrix instructions, so its products run on the float32 kernels with %s operands (%s): no faster than fp32, and less exact", p, p, map[Precision]string{BF16: "bf16-rounded", Int8: "int8-quantized"}[p], p.Kernel())
 }
 
 // packedLinear is one linear layer's weight converted for the low-precision

@@ -250,3 +250,21 @@ func TestLowPrecisionCopiesConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestEmulationWarning checks that a precision without its instructions on
+// this machine says so, and that fp32 or a precision with its own
+// instructions does not.
+func TestEmulationWarning(t *testing.T) {
+	if FP32.Emulated() || FP32.EmulationWarning() != "" {
+		t.Fatal("fp32 reported as emulated")
+	}
+	for _, p := range []Precision{BF16, Int8} {
+		emulated := strings.HasPrefix(p.Kernel(), "fp32/")
+		if p.Emulated() != emulated {
+			t.Errorf("%s: Emulated() = %v with kernel %q", p, p.Emulated(), p.Kernel())
+		}
+		if w := p.EmulationWarning(); (w != "") != emulated || (emulated && !strings.Contains(w, p.Kernel())) {
+			t.Errorf("%s (kernel %q): warning %q", p, p.Kernel(), w)
+		}
+	}
+}

@@ -194,6 +194,7 @@ func (fallbackInt8) pack(p *PackedInt8, _ int, w []float32, ldw int) {
 type int8Scratch struct {
 	a     []float32
 	scale []float32
+	rows  int8RowsJob
 }
 
 var int8ScratchPool = sync.Pool{New: func() any { return new(int8Scratch) }}
@@ -202,22 +203,48 @@ func (fallbackInt8) gemm(threads, m int, a []float32, lda int, w *PackedInt8, c 
 	k, n := w.k, w.n
 	s := int8ScratchPool.Get().(*int8Scratch)
 	s.a, s.scale = grow(s.a, m*k), grow(s.scale, m)
-	for i := 0; i < m; i++ {
-		row := a[i*lda : i*lda+k]
-		scale, inv, zp := rowQuant(row)
-		s.scale[i] = scale
-		for p, v := range row {
-			s.a[i*k+p] = float32(int32(quantActivation(v, inv, zp)) - zp)
-		}
+	parts := threads
+	if m*max(k, n) < 1<<15 {
+		parts = 1
 	}
+	s.rows = int8RowsJob{a: a, lda: lda, k: k, s: s}
+	runParallel(m, parts, &s.rows)
 	sgemm(kernelFor(n), threads, false, false, m, n, k, 1, s.a, k, w.f32, n, 0, c, ldc)
-	for i := 0; i < m; i++ {
-		row := c[i*ldc : i*ldc+n]
-		for j, v := range row {
-			row[j] = v * s.scale[i] * w.scale[j]
+	s.rows = int8RowsJob{dequant: true, c: c, ldc: ldc, n: n, colScale: w.scale, s: s}
+	runParallel(m, parts, &s.rows)
+	s.rows = int8RowsJob{}
+	int8ScratchPool.Put(s)
+}
+
+// int8RowsJob is the fallback's per-row work, spread over the threads:
+// quantizing op(A) row by row (into s.a, with s.scale), or dequantizing C.
+type int8RowsJob struct {
+	dequant  bool
+	a        []float32
+	lda, k   int
+	c        []float32
+	ldc, n   int
+	colScale []float32
+	s        *int8Scratch
+}
+
+func (j *int8RowsJob) Run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		if j.dequant {
+			row, rs := j.c[i*j.ldc:i*j.ldc+j.n], j.s.scale[i]
+			for c, v := range row {
+				row[c] = v * rs * j.colScale[c]
+			}
+			continue
+		}
+		row := j.a[i*j.lda : i*j.lda+j.k]
+		scale, inv, zp := rowQuant(row)
+		j.s.scale[i] = scale
+		q := j.s.a[i*j.k : (i+1)*j.k]
+		for p, v := range row {
+			q[p] = float32(int32(quantActivation(v, inv, zp)) - zp)
 		}
 	}
-	int8ScratchPool.Put(s)
 }
 
 // growInt32 is grow for int32 slices (no alignment needed).

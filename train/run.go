@@ -261,6 +261,9 @@ func loadModel(ctx context.Context, cfg *Config, files dataFiles, log io.Writer)
 	if prec != bert.FP32 {
 		logf(log, "precision: %s products (%s), float32 weights, optimizer and saved model", prec, prec.Kernel())
 	}
+	if w := prec.EmulationWarning(); w != "" {
+		logf(log, "warning: %s", w)
+	}
 	return ld, nil
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/modeldir"
@@ -42,6 +44,9 @@ func loadForInference(ctx context.Context, model string, threads int, prec bert.
 	}
 	if err := ld.Model.SetPrecision(prec); err != nil {
 		return nil, err
+	}
+	if w := prec.EmulationWarning(); w != "" {
+		fmt.Fprintln(os.Stderr, "nerkit: warning:", w)
 	}
 	return ld, nil
 }

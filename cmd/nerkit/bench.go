@@ -43,7 +43,8 @@ AVX-512: cores × 2 FMA × 16 lanes × 2 flops × measured clock; the header say
 how the clock is measured and lists the other peaks).
 
 With --torch it also runs the PyTorch reference script (Debian's python3-torch;
-same model, batch and threads) in fp32 and under bf16 autocast, with the
+same model, batch and threads) in fp32 and under bf16 autocast (bf16 only on a
+CPU with bf16 matrix instructions, unless --torch-precision asks), with the
 variables that cap its libraries' instruction sets (OPENBLAS_CORETYPE, ...)
 removed from its environment, and prints the OpenBLAS core and oneDNN
 implementation it ran; with --onnx (or with --torch once scripts/bench-onnx.sh

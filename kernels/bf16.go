@@ -72,14 +72,18 @@ type fallbackBF16 struct{}
 
 func (fallbackBF16) kernelName() string { return "fp32/" + KernelName() }
 
-func (fallbackBF16) pack(p *PackedBF16, threads int, transB bool, b []float32, ldb int) {
-	p.f32 = grow(p.f32, p.k*p.n)
-	roundOperand(p.f32, threads, transB, p.k, p.n, 1, b, ldb)
+// pack keeps a reference to op(B): the float32 GEMM packs it anyway, so both
+// operands are rounded as they are packed, into cache-resident panels. A
+// rounded copy made here cost a strided pass over every weight per training
+// step (its rows a power-of-two multiple apart alias in L1) and, for an
+// inference model, a float32 copy of every weight.
+func (fallbackBF16) pack(p *PackedBF16, _ int, transB bool, b []float32, ldb int) {
+	p.ref, p.refTrans, p.refLd = b, transB, ldb
 }
 
 func (fallbackBF16) gemm(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int) {
-	// op(A) is rounded as the float32 GEMM packs it (alpha applied first).
-	sgemmRounded(kernelFor(b.n), threads, true, false, transA, false, m, b.n, b.k, alpha, a, lda, b.f32, b.n, beta, c, ldc)
+	// op(A) is rounded after alpha is applied, as bf16(alpha·op(A)).
+	sgemmRounded(kernelFor(b.n), threads, true, true, transA, b.refTrans, m, b.n, b.k, alpha, a, lda, b.ref, b.refLd, beta, c, ldc)
 }
 
 // roundScalar rounds every element of x to bfloat16, as RoundBF16 does.
@@ -103,70 +107,26 @@ func roundScalar(x []float32) {
 	}
 }
 
-// roundOperand writes bf16(alpha·op(X)) (rows×cols, op(X) = X or Xᵀ) into dst
-// as a row-major float32 matrix, on up to threads goroutines.
-func roundOperand(dst []float32, threads int, trans bool, rows, cols int, alpha float32, x []float32, ld int) {
-	job := roundJob{dst: dst, trans: trans, rows: rows, cols: cols, alpha: alpha, x: x, ld: ld}
-	parts := threads
-	if rows*cols < 1<<16 {
-		parts = 1
-	}
-	runParallel((rows+roundBlock-1)/roundBlock, parts, &job)
-}
-
-// roundBlock is the side of the square blocks a transposed operand is
-// rounded in, so that the strided reads of one block share cache lines.
-const roundBlock = 32
-
-type roundJob struct {
-	dst        []float32
-	trans      bool
-	rows, cols int
-	alpha      float32
-	x          []float32
-	ld         int
-}
-
-// Run rounds the row blocks [lo, hi) of roundBlock rows.
-func (j *roundJob) Run(lo, hi int) {
-	for i0 := lo * roundBlock; i0 < min(hi*roundBlock, j.rows); i0 += roundBlock {
-		i1 := min(i0+roundBlock, j.rows)
-		if !j.trans {
-			for i := i0; i < i1; i++ {
-				d := j.dst[i*j.cols : i*j.cols+j.cols]
-				for c, v := range j.x[i*j.ld : i*j.ld+j.cols] {
-					d[c] = j.alpha * v
-				}
-				roundInPlace(d)
-			}
-			continue
-		}
-		for c0 := 0; c0 < j.cols; c0 += roundBlock {
-			c1 := min(c0+roundBlock, j.cols)
-			for i := i0; i < i1; i++ {
-				d := j.dst[i*j.cols+c0 : i*j.cols+c1]
-				for c := range d {
-					d[c] = j.alpha * j.x[(c0+c)*j.ld+i]
-				}
-				roundInPlace(d)
-			}
-		}
-	}
-}
-
 // PackedBF16 is op(B) of a product C = op(A)·op(B) converted once to the
 // layout the bf16 kernels read, so that a weight used by many products (every
 // product of a training step, or every request at inference) is converted
 // once: for AMX and AVX512_BF16, 32-column panels of bf16 (k, k+1) pairs, each
-// k step of 32 a pair of 16×16 tiles; otherwise a float32 k×n copy holding
-// bf16 values. The zero value is empty; Pack fills it, reusing its memory.
+// k step of 32 a pair of 16×16 tiles. Without bf16 instructions (the
+// float32 fallback) it refers to op(B) instead of copying it: B must then
+// stay unchanged while the packed value is used (every caller in nerkit
+// packs weights that do). The zero value is empty; Pack fills it, reusing
+// its memory.
 type PackedBF16 struct {
 	k, n    int
 	path    bf16Impl
-	kSteps  int       // ⌈k/32⌉
-	nPanels int       // ⌈n/32⌉
-	tiles   []uint16  // tiled paths: nPanels × kSteps × 1024, zero-padded
-	f32     []float32 // fallback: k×n row-major, bf16-rounded
+	kSteps  int      // ⌈k/32⌉
+	nPanels int      // ⌈n/32⌉
+	tiles   []uint16 // tiled paths: nPanels × kSteps × 1024, zero-padded
+	// fallback: op(B) itself (B, transposed or not, stride refLd), rounded
+	// as each product packs it, so B must not change while p is in use.
+	ref      []float32
+	refTrans bool
+	refLd    int
 }
 
 // K and N are the dimensions of the packed op(B) (k×n).

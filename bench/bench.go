@@ -161,9 +161,31 @@ func timeSteps(warmup, steps int, step func() error) (med, lo, hi float64, err e
 
 // TrainStep times forward + backward + clipping + AdamW on a random batch.
 func TrainStep(s Shape) (Result, error) {
+	r, err := timeTrainStep(s, bert.FP32)
+	if err != nil {
+		return Result{}, err
+	}
+	return nerkitResult(r), nil
+}
+
+// Inference times a forward pass without dropout or gradients.
+func Inference(s Shape) (Result, error) {
+	r, err := timeInference(s, bert.FP32)
+	if err != nil {
+		return Result{}, err
+	}
+	return nerkitResult(r), nil
+}
+
+// timeTrainStep is the measurement behind TrainStep and TrainStepAt: the
+// products in precision p, the result not yet labelled with its engine.
+func timeTrainStep(s Shape, p bert.Precision) (Result, error) {
 	parallel.SetThreads(s.Threads)
 	m, err := bert.New(s.config(), s.Labels, 0)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := m.SetPrecision(p); err != nil { // a no-op for fp32 on a new model
 		return Result{}, err
 	}
 	m.SetOptimizer(optim.AdamWConfig{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01})
@@ -183,15 +205,19 @@ func TrainStep(s Shape) (Result, error) {
 		return Result{}, err
 	}
 	g := s.trainFLOPs(s.Batch) / med / 1e9
-	return nerkitResult(Result{What: "train_step", Batch: s.Batch, Seq: s.Seq, Threads: s.Threads, SPerStep: med, Min: lo, Max: hi,
-		TokensPerS: float64(s.Batch*s.Seq) / med, GFLOPPerS: g}), nil
+	return Result{What: "train_step", Batch: s.Batch, Seq: s.Seq, Threads: s.Threads, SPerStep: med, Min: lo, Max: hi,
+		TokensPerS: float64(s.Batch*s.Seq) / med, GFLOPPerS: g}, nil
 }
 
-// Inference times a forward pass without dropout or gradients.
-func Inference(s Shape) (Result, error) {
+// timeInference is the measurement behind Inference and InferenceAt; the
+// weights are converted (bf16, int8) before timing, as at load.
+func timeInference(s Shape, p bert.Precision) (Result, error) {
 	parallel.SetThreads(s.Threads)
 	m, err := bert.New(s.config(), s.Labels, 0)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := m.SetPrecision(p); err != nil { // a no-op for fp32 on a new model
 		return Result{}, err
 	}
 	b := randomBatch(rand.New(rand.NewPCG(3, 4)), s, s.InferBatch, false)
@@ -203,8 +229,8 @@ func Inference(s Shape) (Result, error) {
 		return Result{}, err
 	}
 	g := InferenceFLOPs(s, s.InferBatch) / med / 1e9
-	return nerkitResult(Result{What: "inference", Batch: s.InferBatch, Seq: s.Seq, Threads: s.Threads, SPerBatch: med, Min: lo, Max: hi,
-		TokensPerS: float64(s.InferBatch*s.Seq) / med, SentencesPerS: float64(s.InferBatch) / med, GFLOPPerS: g}), nil
+	return Result{What: "inference", Batch: s.InferBatch, Seq: s.Seq, Threads: s.Threads, SPerBatch: med, Min: lo, Max: hi,
+		TokensPerS: float64(s.InferBatch*s.Seq) / med, SentencesPerS: float64(s.InferBatch) / med, GFLOPPerS: g}, nil
 }
 
 // GEMM times C = op(A)·op(B) for an m×k by k×n product.

@@ -1,14 +1,11 @@
 package bench
 
 import (
-	"math/rand/v2"
 	"runtime"
 	"strings"
 
 	"github.com/nerkit/nerkit/bert"
 	"github.com/nerkit/nerkit/kernels"
-	"github.com/nerkit/nerkit/optim"
-	"github.com/nerkit/nerkit/parallel"
 )
 
 // Measurements at a chosen precision (bert.Precision): the same steps and
@@ -78,55 +75,19 @@ func withPrecision(r Result, p bert.Precision) Result {
 
 // TrainStepAt is TrainStep with the products in precision p (fp32 or bf16).
 func TrainStepAt(s Shape, p bert.Precision) (Result, error) {
-	parallel.SetThreads(s.Threads)
-	m, err := bert.New(s.config(), s.Labels, 0)
+	r, err := timeTrainStep(s, p)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := m.SetPrecision(p); err != nil {
-		return Result{}, err
-	}
-	m.SetOptimizer(optim.AdamWConfig{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01})
-	b := randomBatch(rand.New(rand.NewPCG(1, 2)), s, s.Batch, true)
-	med, lo, hi, err := timeSteps(s.Warmup, s.Steps, func() error {
-		m.ZeroGrad()
-		if _, err := m.Forward(b, true); err != nil {
-			return err
-		}
-		if err := m.Backward(0); err != nil {
-			return err
-		}
-		m.Step(1e-5, 1.0)
-		return nil
-	})
-	if err != nil {
-		return Result{}, err
-	}
-	g := s.trainFLOPs(s.Batch) / med / 1e9
-	return withPrecision(Result{What: "train_step", Batch: s.Batch, Seq: s.Seq, Threads: s.Threads, SPerStep: med, Min: lo, Max: hi,
-		TokensPerS: float64(s.Batch*s.Seq) / med, GFLOPPerS: g}, p), nil
+	return withPrecision(r, p), nil
 }
 
 // InferenceAt is Inference with the products in precision p; the weights
 // are converted (bf16, int8) before timing, as at load.
 func InferenceAt(s Shape, p bert.Precision) (Result, error) {
-	parallel.SetThreads(s.Threads)
-	m, err := bert.New(s.config(), s.Labels, 0)
+	r, err := timeInference(s, p)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := m.SetPrecision(p); err != nil {
-		return Result{}, err
-	}
-	b := randomBatch(rand.New(rand.NewPCG(3, 4)), s, s.InferBatch, false)
-	med, lo, hi, err := timeSteps(s.Warmup, s.Steps, func() error {
-		_, err := m.Forward(b, false)
-		return err
-	})
-	if err != nil {
-		return Result{}, err
-	}
-	g := InferenceFLOPs(s, s.InferBatch) / med / 1e9
-	return withPrecision(Result{What: "inference", Batch: s.InferBatch, Seq: s.Seq, Threads: s.Threads, SPerBatch: med, Min: lo, Max: hi,
-		TokensPerS: float64(s.InferBatch*s.Seq) / med, SentencesPerS: float64(s.InferBatch) / med, GFLOPPerS: g}, p), nil
+	return withPrecision(r, p), nil
 }

@@ -86,24 +86,11 @@ func (fallbackBF16) gemm(threads int, transA bool, m int, alpha float32, a []flo
 	sgemmRounded(kernelFor(b.n), threads, true, true, transA, b.refTrans, m, b.n, b.k, alpha, a, lda, b.ref, b.refLd, beta, c, ldc)
 }
 
-// roundScalar rounds every element of x to bfloat16, as RoundBF16 does.
-// Finite values take one add and mask (the carry of round-to-nearest-even
-// rolls into the exponent, up to infinity, as VCVTNE2PS2BF16 does); only
-// denormals and NaNs branch.
+// roundScalar rounds every element of x to bfloat16 with RoundBF16 (the
+// tail, and CPUs without AVX2, of roundInPlace).
 func roundScalar(x []float32) {
 	for i, v := range x {
-		u := math.Float32bits(v)
-		switch e := u & 0x7f800000; {
-		case e == 0:
-			u &= 0x80000000
-		case e == 0x7f800000:
-			if u&0x7fffff != 0 {
-				u = u&0xffff0000 | 0x400000
-			}
-		default:
-			u = (u + 0x7fff + (u >> 16 & 1)) & 0xffff0000
-		}
-		x[i] = math.Float32frombits(u)
+		x[i] = RoundBF16(v)
 	}
 }
 

@@ -1,57 +1,49 @@
 package kernels
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
-// BenchmarkPack measures the two packing routines at the AVX-512 kernel's
-// block sizes: an mc×kc block of a row-major A (gathered across rows into
-// 12-lane panels) and a kc×nc block of a row-major B (copied along rows into
-// 32-lane panels).
+// BenchmarkPack measures the two packing routines at the kernels' block
+// sizes: mc×kc blocks of a row-major A gathered across rows into mr-lane
+// panels, and kc×nc blocks of B, transposed (across rows, as a linear
+// layer's weight) or not (along rows), into nr-lane panels.
 func BenchmarkPack(b *testing.B) {
 	const ld = 768
 	src := make([]float32, 3072*ld)
 	for i := range src {
 		src[i] = float32(i)
 	}
-	b.Run("A-across-rows-192x256-mr12", func(b *testing.B) {
-		dst := make([]float32, 192*256)
-		b.SetBytes(192 * 256 * 4)
-		for b.Loop() {
-			packAcrossRows(dst, src, ld, 0, 0, 192, 256, 12)
+	for _, c := range []struct {
+		operand      string
+		across       bool // packAcrossRows, else packAlongRows
+		kc, width, w int
+	}{
+		{"A", true, 256, 192, 12},
+		{"A", true, 384, 192, 6},
+		{"B", true, 384, 768, 16},
+		{"B", true, 256, 768, 32},
+		{"B", false, 384, 768, 16},
+		{"B", false, 256, 768, 32},
+	} {
+		how, lanes := "along", "nr"
+		if c.across {
+			how = "across"
 		}
-	})
-	b.Run("A-across-rows-192x384-mr6", func(b *testing.B) {
-		dst := make([]float32, 192*384)
-		b.SetBytes(192 * 384 * 4)
-		for b.Loop() {
-			packAcrossRows(dst, src, ld, 0, 0, 192, 384, 6)
+		if c.operand == "A" {
+			lanes = "mr"
 		}
-	})
-	b.Run("B-across-rows-384x768-nr16", func(b *testing.B) {
-		dst := make([]float32, 384*768)
-		b.SetBytes(384 * 768 * 4)
-		for b.Loop() {
-			packAcrossRows(dst, src, ld, 0, 0, 768, 384, 16)
-		}
-	})
-	b.Run("B-across-rows-256x768-nr32", func(b *testing.B) {
-		dst := make([]float32, 256*768)
-		b.SetBytes(256 * 768 * 4)
-		for b.Loop() {
-			packAcrossRows(dst, src, ld, 0, 0, 768, 256, 32)
-		}
-	})
-	b.Run("B-along-rows-384x768-nr16", func(b *testing.B) {
-		dst := make([]float32, 384*768)
-		b.SetBytes(384 * 768 * 4)
-		for b.Loop() {
-			packAlongRows(dst, src, ld, 0, 0, 384, 768, 16)
-		}
-	})
-	b.Run("B-along-rows-256x768-nr32", func(b *testing.B) {
-		dst := make([]float32, 256*768)
-		b.SetBytes(256 * 768 * 4)
-		for b.Loop() {
-			packAlongRows(dst, src, ld, 0, 0, 256, 768, 32)
-		}
-	})
+		b.Run(fmt.Sprintf("%s-%s-rows-%dx%d-%s%d", c.operand, how, min(c.kc, c.width), max(c.kc, c.width), lanes, c.w), func(b *testing.B) {
+			dst := make([]float32, c.kc*c.width)
+			b.SetBytes(int64(c.kc * c.width * 4))
+			for b.Loop() {
+				if c.across {
+					packAcrossRows(dst, src, ld, 0, 0, c.width, c.kc, c.w)
+				} else {
+					packAlongRows(dst, src, ld, 0, 0, c.kc, c.width, c.w)
+				}
+			}
+		})
+	}
 }

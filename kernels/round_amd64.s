@@ -4,7 +4,7 @@
 
 // func roundBF16AVX2(x *float32, n int)
 // Rounds n (a multiple of 8) float32s at x to bfloat16 in place, exactly as
-// roundInPlace's scalar loop does: round to nearest even for finite values
+// RoundBF16 does: round to nearest even for finite values
 // (the carry may roll into the exponent, up to infinity), denormals to a
 // signed zero, NaNs truncated and made quiet.
 TEXT ·roundBF16AVX2(SB), NOSPLIT, $0-16

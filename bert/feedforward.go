@@ -129,9 +129,7 @@ func (t *biasActTask) Run(lo, hi int) {
 	bias := t.bias[:n]
 	for r := lo; r < hi; r++ {
 		y := t.y[r*n : (r+1)*n]
-		for i := range y {
-			y[i] += bias[i]
-		}
+		vecmath.AddTo(y, bias)
 		if t.out == nil {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/nerkit/nerkit/parallel"
+	"github.com/nerkit/nerkit/vecmath"
 )
 
 // LayerNorm over the hidden dimension, as torch.nn.LayerNorm:
@@ -53,14 +54,43 @@ func layerNormRow(x, y, gamma, beta []float32, eps float64) (mean, rstd float32)
 		d := float64(v) - mu
 		ss += d * d
 	}
-	r := 1 / math.Sqrt(ss/float64(len(x))+eps)
-	mean, rstd = float32(mu), float32(r)
-	y = y[:len(x)]
-	gamma, beta = gamma[:len(x)], beta[:len(x)]
-	for i, v := range x {
-		y[i] = (v-mean)*rstd*gamma[i] + beta[i]
-	}
+	mean, rstd = float32(mu), float32(1/math.Sqrt(ss/float64(len(x))+eps))
+	vecmath.Normalize(y, x, gamma, beta, mean, rstd)
 	return mean, rstd
+}
+
+// layerNormRows4 is layerNormRow on the four consecutive rows of width h in
+// x (and y). One row's float64 sums are a chain of dependent adds, bound by
+// the adder's latency; four rows' chains interleaved keep the adders busy.
+// Each row's sums keep their own order, so the bits are layerNormRow's.
+func layerNormRows4(x, y, gamma, beta []float32, h int, eps float64, mean, rstd []float32) {
+	x0, x1, x2, x3 := x[:h], x[h:2*h], x[2*h:3*h], x[3*h:4*h]
+	var s0, s1, s2, s3 float64
+	for i, v := range x0 {
+		s0 += float64(v)
+		s1 += float64(x1[i])
+		s2 += float64(x2[i])
+		s3 += float64(x3[i])
+	}
+	n := float64(h)
+	m0, m1, m2, m3 := s0/n, s1/n, s2/n, s3/n
+	var q0, q1, q2, q3 float64
+	for i, v := range x0 {
+		d0 := float64(v) - m0
+		d1 := float64(x1[i]) - m1
+		d2 := float64(x2[i]) - m2
+		d3 := float64(x3[i]) - m3
+		q0 += d0 * d0
+		q1 += d1 * d1
+		q2 += d2 * d2
+		q3 += d3 * d3
+	}
+	mu := [4]float64{m0, m1, m2, m3}
+	ss := [4]float64{q0, q1, q2, q3}
+	for r := range 4 {
+		mean[r], rstd[r] = float32(mu[r]), float32(1/math.Sqrt(ss[r]/n+eps))
+		vecmath.Normalize(y[r*h:(r+1)*h], x[r*h:(r+1)*h], gamma, beta, mean[r], rstd[r])
+	}
 }
 
 // residualLayerNormTask is the tail of BertSelfOutput and BertOutput, fused
@@ -84,26 +114,31 @@ type residualLayerNormTask struct {
 func (t *residualLayerNormTask) Run(lo, hi int) {
 	h := t.h
 	for r := lo; r < hi; r++ {
-		x := t.x[r*h : (r+1)*h]
-		if t.residual != nil {
-			d := t.dense[r*h : (r+1)*h]
-			res := t.residual[r*h : (r+1)*h]
-			bias := t.bias[:len(x)]
-			if !t.drop.active() {
-				for i := range x {
-					x[i] = d[i] + bias[i] + res[i]
-				}
-			} else {
-				for i := range x {
-					x[i] = d[i] + bias[i]
-				}
-				t.drop.applyRun(x, x, r*h)
-				for i := range x {
-					x[i] += res[i]
-				}
-			}
+		if t.residual == nil {
+			break
 		}
-		t.mean[r], t.rstd[r] = layerNormRow(x, t.y[r*h:(r+1)*h], t.gamma, t.beta, t.eps)
+		x := t.x[r*h : (r+1)*h]
+		d := t.dense[r*h : (r+1)*h]
+		res := t.residual[r*h : (r+1)*h]
+		if !t.drop.active() {
+			vecmath.AddBiasResidual(x, d, t.bias, res)
+			continue
+		}
+		bias := t.bias[:len(x)]
+		for i := range x {
+			x[i] = d[i] + bias[i]
+		}
+		t.drop.applyRun(x, x, r*h)
+		for i := range x {
+			x[i] += res[i]
+		}
+	}
+	r := lo
+	for ; r+4 <= hi; r += 4 {
+		layerNormRows4(t.x[r*h:(r+4)*h], t.y[r*h:(r+4)*h], t.gamma, t.beta, h, t.eps, t.mean[r:r+4], t.rstd[r:r+4])
+	}
+	for ; r < hi; r++ {
+		t.mean[r], t.rstd[r] = layerNormRow(t.x[r*h:(r+1)*h], t.y[r*h:(r+1)*h], t.gamma, t.beta, t.eps)
 	}
 }
 

@@ -25,3 +25,12 @@ func expShiftAVX2(dst, x *float32, n int, shift float32)
 
 //go:noescape
 func scaleSeqAVX2(p *float32, n int, f *float32, nf int)
+
+//go:noescape
+func addToAVX2(y, b *float32, n int)
+
+//go:noescape
+func addBiasResidualAVX2(x, d, bias, res *float32, n int)
+
+//go:noescape
+func normalizeAVX2(y, x, gamma, beta *float32, n int, mean, rstd float32)

@@ -18,3 +18,9 @@ func dropoutAVX512(dst, src *float32, n int, key, first uint64, p, scale float32
 func expShiftAVX2(dst, x *float32, n int, shift float32) { panic("vecmath: no AVX2") }
 
 func scaleSeqAVX2(p *float32, n int, f *float32, nf int) { panic("vecmath: no AVX2") }
+
+func addToAVX2(y, b *float32, n int)                      { panic("vecmath: no AVX2") }
+func addBiasResidualAVX2(x, d, bias, res *float32, n int) { panic("vecmath: no AVX2") }
+func normalizeAVX2(y, x, gamma, beta *float32, n int, mean, rstd float32) {
+	panic("vecmath: no AVX2")
+}

@@ -37,8 +37,7 @@ func (m *Model) attentionForward(l int) {
 	parallel.For(m.batchSize*m.heads, &m.tasks.attention)
 
 	// BertSelfOutput
-	m.matmul(a.dense, la.context, w.attentionDense)
-	m.residualLayerNorm(la.attentionOut, a.dense, w.attentionDense.bias, x, siteAttnOutput(l), la.attentionNorm, w.attentionNorm)
+	m.matmulResidualLayerNorm(la.attentionOut, a.dense, la.context, w.attentionDense, x, siteAttnOutput(l), la.attentionNorm, w.attentionNorm)
 }
 
 // attentionBackward takes dY = ∂loss/∂(layer l's attention output) and

@@ -18,16 +18,18 @@ import (
 //	dx = rstd · (g − mean(g) − x̂ · mean(g·x̂))
 //	dγ += Σ_rows dy·x̂,    dβ += Σ_rows dy
 
-// residualLayerNorm sets y = LayerNorm(Dropout(dense + bias) + residual),
-// the tail of BertSelfOutput and BertOutput, keeping the LayerNorm's input
-// and statistics in saved. site keys the dropout.
-func (m *Model) residualLayerNorm(y, dense, bias, residual []float32, site int, saved layerNormActs, p layerNormParams) {
+// matmulResidualLayerNorm sets y = LayerNorm(Dropout(x·Wᵀ + b) + residual)
+// with the product in dense: the dense layer and the tail of BertSelfOutput
+// and BertOutput, the tail run on each block of rows as the product
+// finishes it. The LayerNorm's input and statistics are kept in saved; site
+// keys the dropout.
+func (m *Model) matmulResidualLayerNorm(y, dense, x []float32, w linearParams, residual []float32, site int, saved layerNormActs, p layerNormParams) {
 	m.tasks.residualLayerNorm = residualLayerNormTask{
-		dense: dense, bias: bias, residual: residual, drop: m.dropout(m.hiddenDropout, site),
+		dense: dense, bias: w.bias, residual: residual, drop: m.dropout(m.hiddenDropout, site),
 		x: saved.x, y: y, gamma: p.gamma, beta: p.beta,
 		mean: saved.mean, rstd: saved.rstd, h: m.h, eps: m.eps,
 	}
-	parallel.For(m.rows(), &m.tasks.residualLayerNorm)
+	m.matmulThen(dense, x, w, &m.tasks.residualLayerNorm)
 }
 
 // layerNormBackward sets dx from dy = ∂loss/∂LayerNorm(x) and adds dγ, dβ
@@ -110,6 +112,12 @@ type residualLayerNormTask struct {
 	h                     int
 	eps                   float64
 }
+
+// Block runs rows r0…r1−1 (kernels.Epilogue: whole rows).
+func (t *residualLayerNormTask) Block(r0, r1, _, _ int) { t.Run(r0, r1) }
+
+// FullRows is true: LayerNorm needs the whole row.
+func (t *residualLayerNormTask) FullRows() bool { return true }
 
 func (t *residualLayerNormTask) Run(lo, hi int) {
 	h := t.h

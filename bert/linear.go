@@ -37,30 +37,35 @@ func (m *Model) rows() int { return m.batchSize * m.seqLen }
 // matmul sets y = x·Wᵀ: the linear layer without its bias, which the next
 // pass adds. In bf16 and int8 it multiplies by the weight converted once
 // for the step (or at load).
-func (m *Model) matmul(y, x []float32, p linearParams) {
+func (m *Model) matmul(y, x []float32, p linearParams) { m.matmulThen(y, x, p, nil) }
+
+// matmulThen is matmul followed by then, the pass over y that adds the
+// bias (and what follows it); the bf16 and int8 kernels run it on each block
+// of y as soon as it is final, while it is in cache (kernels.Epilogue).
+func (m *Model) matmulThen(y, x []float32, p linearParams, then kernels.Epilogue) {
 	in, out := p.dims()
 	switch {
 	case p.packed != nil && m.prec == BF16:
-		kernels.GemmBF16Packed(false, m.rows(), 1, x, in, m.forwardBF16(p), 0, y, out)
+		kernels.GemmBF16PackedThen(false, m.rows(), 1, x, in, m.forwardBF16(p), 0, y, out, then)
 	case p.packed != nil && m.prec == Int8:
-		kernels.GemmInt8(m.rows(), x, in, &p.packed.int8, y, out)
+		kernels.GemmInt8Then(m.rows(), x, in, &p.packed.int8, y, out, then)
 	default:
-		kernels.Sgemm(kernels.NoTrans, kernels.Trans, m.rows(), out, in, 1, x, in, p.weight, in, 0, y, out)
+		kernels.SgemmThen(kernels.NoTrans, kernels.Trans, m.rows(), out, in, 1, x, in, p.weight, in, 0, y, out, then)
 	}
 }
 
 // linear sets y = x·Wᵀ + b.
 func (m *Model) linear(y, x []float32, p linearParams) {
-	m.matmul(y, x, p)
 	m.tasks.biasAct = biasActTask{y: y, bias: p.bias, n: len(p.bias)}
+	m.matmul(y, x, p)
 	parallel.For(m.rows(), &m.tasks.biasAct)
 }
 
 // linearAct sets pre = x·Wᵀ + b and y = act(pre), in one pass after the
 // GEMM; pre is kept for the backward pass.
 func (m *Model) linearAct(pre, y, x []float32, p linearParams, act activation) {
-	m.matmul(pre, x, p)
 	m.tasks.biasAct = biasActTask{y: pre, bias: p.bias, out: y, act: act, n: len(p.bias)}
+	m.matmul(pre, x, p)
 	parallel.For(m.rows(), &m.tasks.biasAct)
 }
 

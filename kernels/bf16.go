@@ -45,7 +45,8 @@ type bf16Impl interface {
 	kernelName() string
 	pack(p *PackedBF16, threads int, transB bool, b []float32, ldb int)
 	// gemm is called with validated operands, m, n, k > 0 and alpha ≠ 0.
-	gemm(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int)
+	// It runs ep (when not nil) on C, fused or after the product.
+	gemm(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int, ep Epilogue)
 }
 
 var (
@@ -81,9 +82,10 @@ func (fallbackBF16) pack(p *PackedBF16, _ int, transB bool, b []float32, ldb int
 	p.ref, p.refTrans, p.refLd = b, transB, ldb
 }
 
-func (fallbackBF16) gemm(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int) {
+func (fallbackBF16) gemm(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int, ep Epilogue) {
 	// op(A) is rounded after alpha is applied, as bf16(alpha·op(A)).
 	sgemmRounded(kernelFor(b.n), threads, true, true, transA, b.refTrans, m, b.n, b.k, alpha, a, lda, b.ref, b.refLd, beta, c, ldc)
+	finishAfter(ep, threads, m, b.n)
 }
 
 // roundScalar rounds every element of x to bfloat16 with RoundBF16 (the
@@ -158,7 +160,13 @@ func (p *PackedBF16) packWith(path bf16Impl, threads int, transB bool, k, n int,
 // goroutines; results do not depend on the thread count. When beta is 0, C
 // is not read.
 func GemmBF16Packed(transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int) {
-	gemmBF16Packed(parallel.Threads(), transA, m, alpha, a, lda, b, beta, c, ldc)
+	gemmBF16Packed(parallel.Threads(), transA, m, alpha, a, lda, b, beta, c, ldc, nil)
+}
+
+// GemmBF16PackedThen is GemmBF16Packed followed by ep over C (m×n), fused
+// into the product on the tiled paths (see Epilogue).
+func GemmBF16PackedThen(transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int, ep Epilogue) {
+	gemmBF16Packed(parallel.Threads(), transA, m, alpha, a, lda, b, beta, c, ldc, ep)
 }
 
 // GemmBF16 is GemmBF16Packed with op(B) packed on the fly: the API of Sgemm
@@ -196,11 +204,11 @@ func gemmBF16(path bf16Impl, threads int, transA, transB bool, m, n, k int, alph
 	} else {
 		pb.packWith(path, threads, transB, k, n, b, ldb)
 	}
-	gemmBF16Packed(threads, transA, m, alpha, a, lda, pb, beta, c, ldc)
+	gemmBF16Packed(threads, transA, m, alpha, a, lda, pb, beta, c, ldc, nil)
 	packedPool.Put(pb)
 }
 
-func gemmBF16Packed(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int) {
+func gemmBF16Packed(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int, ep Epilogue) {
 	n, k := b.n, b.k
 	if m < 0 {
 		panic(fmt.Sprintf("kernels: GemmBF16: negative dimension m=%d", m))
@@ -216,9 +224,10 @@ func gemmBF16Packed(threads int, transA bool, m int, alpha float32, a []float32,
 	}
 	if k == 0 || alpha == 0 {
 		scaleC(c, ldc, m, n, beta)
+		finishAfter(ep, threads, m, n)
 		return
 	}
-	b.path.gemm(threads, transA, m, alpha, a, lda, b, beta, c, ldc)
+	b.path.gemm(threads, transA, m, alpha, a, lda, b, beta, c, ldc, ep)
 }
 
 // checkMatrix panics, BLAS-style, when x cannot hold rows×cols with stride

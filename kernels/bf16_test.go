@@ -177,7 +177,7 @@ func checkBF16(t *testing.T, impls []bf16Impl, threads []int, cs bf16Case) {
 			got = c.clone()
 			var pb PackedBF16
 			pb.packWith(impl, th, cs.transB, cs.k, cs.n, b.data, b.ld)
-			gemmBF16Packed(th, cs.transA, cs.m, cs.alpha, a.data, a.ld, &pb, cs.beta, got.data, got.ld)
+			gemmBF16Packed(th, cs.transA, cs.m, cs.alpha, a.data, a.ld, &pb, cs.beta, got.data, got.ld, nil)
 			checkResult(t, fmt.Sprintf("%s packed threads=%d", impl.kernelName(), th), cs, got, want, tol)
 		}
 	}

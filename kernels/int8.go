@@ -62,8 +62,9 @@ func quantActivation(x, inv float32, zp int32) uint8 {
 type int8Impl interface {
 	kernelName() string
 	pack(p *PackedInt8, threads int, w []float32, ldw int)
-	// gemm is called with validated operands and m, n, k > 0.
-	gemm(threads int, m int, a []float32, lda int, w *PackedInt8, c []float32, ldc int)
+	// gemm is called with validated operands and m, n, k > 0. It runs ep
+	// (when not nil) on C, fused or after the product.
+	gemm(threads int, m int, a []float32, lda int, w *PackedInt8, c []float32, ldc int, ep Epilogue)
 }
 
 var (
@@ -146,10 +147,16 @@ func (p *PackedInt8) quantizeChannel(j int, w []float32, ldw int, q []int8) {
 // the fly. Work is split over parallel.Threads() goroutines; results do not depend
 // on the thread count.
 func GemmInt8(m int, a []float32, lda int, w *PackedInt8, c []float32, ldc int) {
-	gemmInt8(parallel.Threads(), m, a, lda, w, c, ldc)
+	gemmInt8(parallel.Threads(), m, a, lda, w, c, ldc, nil)
 }
 
-func gemmInt8(threads, m int, a []float32, lda int, w *PackedInt8, c []float32, ldc int) {
+// GemmInt8Then is GemmInt8 followed by ep over C (m×n), fused into the
+// product on the tiled paths (see Epilogue).
+func GemmInt8Then(m int, a []float32, lda int, w *PackedInt8, c []float32, ldc int, ep Epilogue) {
+	gemmInt8(parallel.Threads(), m, a, lda, w, c, ldc, ep)
+}
+
+func gemmInt8(threads, m int, a []float32, lda int, w *PackedInt8, c []float32, ldc int, ep Epilogue) {
 	if m < 0 {
 		panic(fmt.Sprintf("kernels: GemmInt8: negative dimension m=%d", m))
 	}
@@ -160,9 +167,10 @@ func gemmInt8(threads, m int, a []float32, lda int, w *PackedInt8, c []float32, 
 	}
 	if w.k == 0 {
 		scaleC(c, ldc, m, w.n, 0)
+		finishAfter(ep, threads, m, w.n)
 		return
 	}
-	w.path.gemm(threads, m, a, lda, w, c, ldc)
+	w.path.gemm(threads, m, a, lda, w, c, ldc, ep)
 }
 
 // rowQuant finds the quantization of row x (activationQuant of its range).
@@ -199,7 +207,7 @@ type int8Scratch struct {
 
 var int8ScratchPool = sync.Pool{New: func() any { return new(int8Scratch) }}
 
-func (fallbackInt8) gemm(threads, m int, a []float32, lda int, w *PackedInt8, c []float32, ldc int) {
+func (fallbackInt8) gemm(threads, m int, a []float32, lda int, w *PackedInt8, c []float32, ldc int, ep Epilogue) {
 	k, n := w.k, w.n
 	s := int8ScratchPool.Get().(*int8Scratch)
 	s.a, s.scale = grow(s.a, m*k), grow(s.scale, m)
@@ -214,6 +222,7 @@ func (fallbackInt8) gemm(threads, m int, a []float32, lda int, w *PackedInt8, c 
 	runParallel(m, parts, &s.rows)
 	s.rows = int8RowsJob{}
 	int8ScratchPool.Put(s)
+	finishAfter(ep, threads, m, n)
 }
 
 // int8RowsJob is the fallback's per-row work, spread over the threads:

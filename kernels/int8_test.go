@@ -116,7 +116,7 @@ func checkInt8(t *testing.T, impls []int8Impl, threads []int, m, n, k, pad int, 
 			var p PackedInt8
 			p.packWith(impl, th, n, k, w.data, w.ld)
 			c := newOperand(rng, m, n, pad)
-			gemmInt8(th, m, a.data, a.ld, &p, c.data, c.ld)
+			gemmInt8(th, m, a.data, a.ld, &p, c.data, c.ld, nil)
 			what := fmt.Sprintf("%s threads=%d %dx%dx%d", impl.kernelName(), th, m, n, k)
 			for i := 0; i < m; i++ {
 				for j := 0; j < n; j++ {
@@ -167,7 +167,7 @@ func TestGemmInt8DeterministicAcrossThreads(t *testing.T) {
 			var p PackedInt8
 			p.packWith(impl, th, n, k, w.data, k)
 			c := make([]float32, m*n)
-			gemmInt8(th, m, a.data, k, &p, c, n)
+			gemmInt8(th, m, a.data, k, &p, c, n, nil)
 			if first == nil {
 				first = c
 				continue

@@ -160,6 +160,7 @@ type int8Job struct {
 	c      []float32
 	ldc    int
 	splitN bool
+	ep     Epilogue
 }
 
 // int8Workspace is one goroutine's quantized A block, its row parameters and
@@ -176,10 +177,10 @@ type int8Workspace struct {
 
 var int8Pool = sync.Pool{New: func() any { return new(int8Workspace) }}
 
-func (t *tiledInt8) gemm(threads, m int, a []float32, lda int, w *PackedInt8, c []float32, ldc int) {
+func (t *tiledInt8) gemm(threads, m int, a []float32, lda int, w *PackedInt8, c []float32, ldc int, ep Epilogue) {
 	j := int8Jobs.Get().(*int8Job)
 	defer int8Jobs.Put(j)
-	*j = int8Job{path: t, m: m, a: a, lda: lda, w: w, c: c, ldc: ldc}
+	*j = int8Job{path: t, m: m, a: a, lda: lda, w: w, c: c, ldc: ldc, ep: ep}
 	mPanels := (m + panelWidth - 1) / panelWidth
 	parts := threads
 	if 2*float64(m)*float64(w.n)*float64(w.k) < 2*minParallelFlopsBF16 {
@@ -194,7 +195,13 @@ func (t *tiledInt8) gemm(threads, m int, a []float32, lda int, w *PackedInt8, c 
 	if j.splitN {
 		units = w.nPanels
 	}
+	if j.splitN && ep != nil && ep.FullRows() {
+		// No goroutine has whole rows to hand a row-wise pass.
+		j.ep = nil
+		defer finishAfter(ep, threads, m, w.n)
+	}
 	runParallel(units, parts, j)
+	*j = int8Job{}
 }
 
 var int8Jobs = sync.Pool{New: func() any { return new(int8Job) }}
@@ -219,7 +226,22 @@ func (j *int8Job) band(r0, r1, p0, p1 int) {
 	for ic := r0; ic < r1; ic += mc * panelWidth {
 		rows := min(mc*panelWidth, r1-ic)
 		j.quantizeA(ws, ic, rows)
-		j.block(ws, ic, rows, p0, p1)
+		switch {
+		case j.ep == nil:
+			j.block(ws, ic, rows, p0, p1)
+		case j.ep.FullRows():
+			j.block(ws, ic, rows, p0, p1)
+			j.ep.Block(ic, ic+rows, 0, j.w.n)
+		default:
+			// C is final strip by strip: the epilogue runs on each while
+			// it is in cache.
+			g := stripPanels(rows)
+			for q := p0; q < p1; q += g {
+				q1 := min(q+g, p1)
+				j.block(ws, ic, rows, q, q1)
+				j.ep.Block(ic, ic+rows, q*panelWidth, min(q1*panelWidth, j.w.n))
+			}
+		}
 	}
 	int8Pool.Put(ws)
 }

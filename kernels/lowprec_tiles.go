@@ -41,6 +41,10 @@ var (
 	kcMaxSteps = 24
 )
 
+// stripPanels is how many 32-column panels make one epilogue strip of a
+// rows-high block.
+func stripPanels(rows int) int { return max(1, epilogueStripBytes/(4*rows*panelWidth)) }
+
 // tiledBF16 is a bf16 path on the tiled layouts; tiles runs its kernel.
 type tiledBF16 struct {
 	name string
@@ -249,6 +253,7 @@ type tiledJob struct {
 	load   bool // C holds beta·C to add to (beta ≠ 0)
 	splitN bool // goroutines own column panels, not row panels
 	chunks int  // k chunks
+	ep     Epilogue
 }
 
 // tiledWorkspace is one goroutine's packed A block and edge scratch.
@@ -260,13 +265,13 @@ type tiledWorkspace struct {
 
 var tiledPool = sync.Pool{New: func() any { return new(tiledWorkspace) }}
 
-func (t *tiledBF16) gemm(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int) {
+func (t *tiledBF16) gemm(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int, ep Epilogue) {
 	if beta != 0 && beta != 1 {
 		scaleC(c, ldc, m, b.n, beta)
 	}
 	j := tiledJobs.Get().(*tiledJob)
 	defer tiledJobs.Put(j)
-	*j = tiledJob{path: t, transA: transA, m: m, alpha: alpha, a: a, lda: lda, b: b, c: c, ldc: ldc, load: beta != 0}
+	*j = tiledJob{path: t, transA: transA, m: m, alpha: alpha, a: a, lda: lda, b: b, c: c, ldc: ldc, load: beta != 0, ep: ep}
 	j.chunks = (b.kSteps + kcMaxSteps - 1) / kcMaxSteps
 	mPanels := (m + panelWidth - 1) / panelWidth
 	parts := threads
@@ -284,7 +289,13 @@ func (t *tiledBF16) gemm(threads int, transA bool, m int, alpha float32, a []flo
 	if j.splitN {
 		units = b.nPanels
 	}
+	if j.splitN && ep != nil && ep.FullRows() {
+		// No goroutine has whole rows to hand a row-wise pass.
+		j.ep = nil
+		defer finishAfter(ep, threads, m, b.n)
+	}
 	runParallel(units, parts, j)
+	*j = tiledJob{}
 }
 
 func (j *tiledJob) Run(lo, hi int) {
@@ -316,7 +327,24 @@ func (j *tiledJob) band(r0, r1, p0, p1 int) {
 		for ch := 0; ch < j.chunks; ch++ {
 			s0, ns := j.chunk(ch)
 			j.packA(ws, ic, rows, s0, ns)
-			j.block(ws, ic, rows, s0, ns, p0, p1, j.load || ch > 0)
+			load := j.load || ch > 0
+			if ch < j.chunks-1 || j.ep == nil {
+				j.block(ws, ic, rows, s0, ns, p0, p1, load)
+				continue
+			}
+			// The last chunk: C is final block by block, so the epilogue
+			// runs on each while it is in cache.
+			if j.ep.FullRows() {
+				j.block(ws, ic, rows, s0, ns, p0, p1, load)
+				j.ep.Block(ic, ic+rows, 0, j.b.n)
+				continue
+			}
+			g := stripPanels(rows)
+			for q := p0; q < p1; q += g {
+				q1 := min(q+g, p1)
+				j.block(ws, ic, rows, s0, ns, q, q1, load)
+				j.ep.Block(ic, ic+rows, q*panelWidth, min(q1*panelWidth, j.b.n))
+			}
 		}
 	}
 	tiledPool.Put(ws)

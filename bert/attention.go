@@ -107,18 +107,27 @@ func (t *attentionTask) Run(lo, hi int) {
 		headGemm(t.bf16, kernels.NoTrans, kernels.Trans, T, T, d, t.scale, q, ld, k, ld, 0, p, T)
 		mask := t.maskAdd[b*T : (b+1)*T]
 		for i := 0; i < T; i++ {
-			row := p[i*T : (i+1)*T]
-			for j := range row {
-				row[j] += mask[j]
-			}
-			softmaxRow(row)
+			vecmath.AddTo(p[i*T:(i+1)*T], mask)
 		}
+		softmaxRows(p, T)
 		pv := p
 		if t.drop.active() {
 			pv = t.dropped[bh*T*T : (bh+1)*T*T]
 			t.drop.applyRun(pv, p, bh*T*T)
 		}
 		headGemm(t.bf16, kernels.NoTrans, kernels.NoTrans, T, d, T, 1, pv, T, v, ld, 0, t.ctx[b*T*h+head*d:], h)
+	}
+}
+
+// softmaxRows replaces each row of width t in p by its softmax, the row's
+// maximum subtracted first (softmaxRow, four rows at a time).
+func softmaxRows(p []float32, t int) {
+	i := 0
+	for ; (i+4)*t <= len(p); i += 4 {
+		softmaxRows4(p[i*t:(i+4)*t], t)
+	}
+	for ; (i+1)*t <= len(p); i++ {
+		softmaxRow(p[i*t : (i+1)*t])
 	}
 }
 
@@ -135,10 +144,47 @@ func softmaxRow(row []float32) {
 	for _, e := range row {
 		s += e
 	}
-	inv := 1 / s
-	for j := range row {
-		row[j] *= inv
+	inv := [1]float32{1 / s}
+	vecmath.ScaleSeq(row, inv[:])
+}
+
+// softmaxRows4 is softmaxRow on the four rows of width t in p. A row's sum
+// is a chain of dependent float32 adds, bound by the adder's latency; four
+// rows' chains interleaved keep the adders busy, each in its own order, so
+// the bits are softmaxRow's.
+func softmaxRows4(p []float32, t int) {
+	r0, r1, r2, r3 := p[:t], p[t:2*t], p[2*t:3*t], p[3*t:4*t]
+	m0, m1, m2, m3 := r0[0], r1[0], r2[0], r3[0]
+	for j := 1; j < t; j++ {
+		if v := r0[j]; v > m0 {
+			m0 = v
+		}
+		if v := r1[j]; v > m1 {
+			m1 = v
+		}
+		if v := r2[j]; v > m2 {
+			m2 = v
+		}
+		if v := r3[j]; v > m3 {
+			m3 = v
+		}
 	}
+	vecmath.ExpShift(r0, r0, m0)
+	vecmath.ExpShift(r1, r1, m1)
+	vecmath.ExpShift(r2, r2, m2)
+	vecmath.ExpShift(r3, r3, m3)
+	var s0, s1, s2, s3 float32
+	for j, e := range r0 {
+		s0 += e
+		s1 += r1[j]
+		s2 += r2[j]
+		s3 += r3[j]
+	}
+	inv := [4]float32{1 / s0, 1 / s1, 1 / s2, 1 / s3}
+	vecmath.ScaleSeq(r0, inv[0:1])
+	vecmath.ScaleSeq(r1, inv[1:2])
+	vecmath.ScaleSeq(r2, inv[2:3])
+	vecmath.ScaleSeq(r3, inv[3:4])
 }
 
 // attentionBackwardTask turns dContext into dQ, dK, dV (written into dqkv,

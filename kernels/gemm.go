@@ -111,6 +111,7 @@ type gemmJob struct {
 	splitN         bool // goroutines own column bands, not row bands
 	direct         bool // use kern.direct on unpacked A
 	roundA, roundB bool // round the packed operands to bfloat16
+	store          bool // beta = 0 and C not cleared: the first k block stores
 }
 
 var jobPool = sync.Pool{New: func() any { return new(gemmJob) }}
@@ -170,8 +171,11 @@ func sgemmRounded(kern *microKernel, nthreads int, roundA, roundB, transA, trans
 	if m == 0 || n == 0 {
 		return
 	}
-	// Apply beta up front so the micro-kernels only ever accumulate.
-	if beta != 1 {
+	// Apply beta up front so the micro-kernels only ever accumulate; with
+	// beta = 0 the first k block stores instead (kern.fnStore), where the
+	// kernel has that variant.
+	store := beta == 0 && k > 0 && alpha != 0 && kern.fnStore != nil
+	if beta != 1 && !store {
 		for i := 0; i < m; i++ {
 			row := c[i*ldc : i*ldc+n]
 			if beta == 0 {
@@ -187,7 +191,7 @@ func sgemmRounded(kern *microKernel, nthreads int, roundA, roundB, transA, trans
 		return
 	}
 	job := jobPool.Get().(*gemmJob)
-	*job = gemmJob{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, roundA: roundA, roundB: roundB}
+	*job = gemmJob{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, roundA: roundA, roundB: roundB, store: store}
 	mPanels := (m + kern.mr - 1) / kern.mr
 	nPanels := (n + kern.nr - 1) / kern.nr
 	job.direct = kern.direct != nil && !transA && alpha == 1 && !roundA && nPanels <= directMaxPanels
@@ -250,16 +254,16 @@ func (j *gemmJob) computeBand(m0, m1, n0, n1 int) {
 			if j.roundB {
 				roundInPlace(ws.b[:kc*roundUp(nc, kern.nr)])
 			}
-			j.blockRow(ws, ws.b, m0, m1, pc, kc, jc, nc)
+			j.blockRow(ws, ws.b, m0, m1, pc, kc, jc, nc, j.store && pc == 0)
 		}
 	}
 	workspacePool.Put(ws)
 }
 
 // blockRow multiplies rows [m0,m1) of op(A)'s k-slice [pc, pc+kc) by the
-// packed kc×nc B panel bp, adding into C[m0:m1, jc:jc+nc], one mc block at a
-// time.
-func (j *gemmJob) blockRow(ws *workspace, bp []float32, m0, m1, pc, kc, jc, nc int) {
+// packed kc×nc B panel bp, adding into C[m0:m1, jc:jc+nc] (storing, when
+// store), one mc block at a time.
+func (j *gemmJob) blockRow(ws *workspace, bp []float32, m0, m1, pc, kc, jc, nc int, store bool) {
 	kern := j.kern
 	for ic := m0; ic < m1; ic += kern.mc {
 		mc := min(kern.mc, m1-ic)
@@ -270,22 +274,27 @@ func (j *gemmJob) blockRow(ws *workspace, bp []float32, m0, m1, pc, kc, jc, nc i
 			if full < mc {
 				packA(ws.a, false, j.a, j.lda, ic+full, pc, mc-full, kc, kern.mr, 1)
 			}
-			macroKernelDirect(kern, ws, bp, mc, nc, kc, j.a[ic*j.lda+pc:], j.lda, c, j.ldc)
+			macroKernelDirect(kern, ws, bp, mc, nc, kc, j.a[ic*j.lda+pc:], j.lda, c, j.ldc, store)
 			continue
 		}
 		packA(ws.a, j.transA, j.a, j.lda, ic, pc, mc, kc, kern.mr, j.alpha)
 		if j.roundA {
 			roundInPlace(ws.a[:roundUp(mc, kern.mr)*kc])
 		}
-		macroKernel(kern, ws, bp, mc, nc, kc, c, j.ldc)
+		macroKernel(kern, ws, bp, mc, nc, kc, c, j.ldc, store)
 	}
 }
 
 // macroKernel runs the micro-kernel over every register tile of an mc×nc
-// block of C, using the packed A block in ws and the packed B panel bp.
-func macroKernel(kern *microKernel, ws *workspace, bp []float32, mc, nc, kc int, c []float32, ldc int) {
+// block of C, using the packed A block in ws and the packed B panel bp;
+// store writes the tiles instead of adding them (C not cleared).
+func macroKernel(kern *microKernel, ws *workspace, bp []float32, mc, nc, kc int, c []float32, ldc int, store bool) {
 	mr, nr := kern.mr, kern.nr
 	tile := ws.tile[:mr*nr]
+	fn := kern.fn
+	if store {
+		fn = kern.fnStore
+	}
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
 		b := bp[jr*kc : jr*kc+nr*kc]
@@ -293,40 +302,57 @@ func macroKernel(kern *microKernel, ws *workspace, bp []float32, mc, nc, kc int,
 			rows := min(mr, mc-ir)
 			ap := ws.a[ir*kc : ir*kc+mr*kc]
 			if rows == mr && cols == nr {
-				kern.fn(kc, ap, b, c[ir*ldc+jr:], ldc)
+				fn(kc, ap, b, c[ir*ldc+jr:], ldc)
 				continue
 			}
 			// Edge tile: compute the full tile aside, add the valid part.
 			clear(tile)
 			kern.fn(kc, ap, b, tile, nr)
-			addTile(c[ir*ldc+jr:], ldc, tile, nr, rows, cols)
+			putTile(c[ir*ldc+jr:], ldc, tile, nr, rows, cols, store)
 		}
 	}
 }
 
 // macroKernelDirect is macroKernel with A read in place (row-major, stride
 // lda) for full row panels; a partial last row panel is packed in ws.a.
-func macroKernelDirect(kern *microKernel, ws *workspace, bp []float32, mc, nc, kc int, a []float32, lda int, c []float32, ldc int) {
+func macroKernelDirect(kern *microKernel, ws *workspace, bp []float32, mc, nc, kc int, a []float32, lda int, c []float32, ldc int, store bool) {
 	mr, nr := kern.mr, kern.nr
 	tile := ws.tile[:mr*nr]
 	full := mc / mr * mr
+	direct := kern.direct
+	if store {
+		direct = kern.directStore
+	}
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
 		b := bp[jr*kc : jr*kc+nr*kc]
 		for ir := 0; ir < full; ir += mr {
 			if cols == nr {
-				kern.direct(kc, a[ir*lda:], lda, b, c[ir*ldc+jr:], ldc)
+				direct(kc, a[ir*lda:], lda, b, c[ir*ldc+jr:], ldc)
 				continue
 			}
 			clear(tile)
 			kern.direct(kc, a[ir*lda:], lda, b, tile, nr)
-			addTile(c[ir*ldc+jr:], ldc, tile, nr, mr, cols)
+			putTile(c[ir*ldc+jr:], ldc, tile, nr, mr, cols, store)
 		}
 		if full < mc {
 			clear(tile)
 			kern.fn(kc, ws.a[:mr*kc], b, tile, nr)
-			addTile(c[full*ldc+jr:], ldc, tile, nr, mc-full, cols)
+			putTile(c[full*ldc+jr:], ldc, tile, nr, mc-full, cols, store)
 		}
+	}
+}
+
+// putTile adds the rows×cols corner of tile (stride nr) into c, or copies
+// it when store: tile was summed onto +0, so it holds no −0 and the copy is
+// what adding it to a C cleared to +0 would give.
+func putTile(c []float32, ldc int, tile []float32, nr, rows, cols int, store bool) {
+	if !store {
+		addTile(c, ldc, tile, nr, rows, cols)
+		return
+	}
+	for i := 0; i < rows; i++ {
+		copy(c[i*ldc:i*ldc+cols], tile[i*nr:i*nr+cols])
 	}
 }
 

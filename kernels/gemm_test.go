@@ -233,6 +233,49 @@ func TestSgemmDirectMatchesPacked(t *testing.T) {
 	}
 }
 
+// A beta = 0 product stores its first k block (fnStore, directStore)
+// instead of clearing C and adding: the bits must be those of the cleared
+// C, whatever C held (NaNs here), on full and edge tiles, packed and direct
+// A, one and several k blocks, and zero products of signed zeros.
+func TestSgemmStoreMatchesClearedC(t *testing.T) {
+	defer func(v int) { directMaxPanels = v }(directMaxPanels)
+	rng := rand.New(rand.NewPCG(10, 10))
+	for _, kern := range availableKernels() {
+		if kern.fnStore == nil {
+			continue
+		}
+		cleared := *kern
+		cleared.fnStore, cleared.directStore = nil, nil
+		for _, sh := range [][3]int{{77, 64, 130}, {5, 7, 3}, {40, 200, 700}, {13, 33, 1}} {
+			m, n, k := sh[0], sh[1], sh[2]
+			a, b := newOperand(rng, m, k, 3), newOperand(rng, k, n, 1)
+			for i := 0; i < k; i++ { // a row of −0 and a row of +0 times B
+				a.data[i] = float32(math.Copysign(0, -1))
+				if m > 1 {
+					a.data[a.ld+i] = 0
+				}
+			}
+			for _, limit := range []int{0, 1 << 30} {
+				directMaxPanels = limit
+				for _, tb := range []bool{false, true} {
+					bb := b
+					if tb {
+						bb = newOperand(rng, n, k, 1)
+					}
+					want := make([]float32, m*n)
+					sgemm(&cleared, 2, false, tb, m, n, k, 1, a.data, a.ld, bb.data, bb.ld, 0, want, n)
+					got := make([]float32, m*n)
+					for i := range got {
+						got[i] = float32(math.NaN())
+					}
+					sgemm(kern, 2, false, tb, m, n, k, 1, a.data, a.ld, bb.data, bb.ld, 0, got, n)
+					assertBitIdentical(t, got, want, fmt.Sprintf("%s %v direct≤%d transB=%v: store vs cleared C", kern.name, sh, limit, tb))
+				}
+			}
+		}
+	}
+}
+
 func TestSgemmDegenerate(t *testing.T) {
 	c := []float32{1, 2, 3, 4}
 	Sgemm(NoTrans, NoTrans, 2, 2, 0, 1, nil, 1, nil, 2, 3, c, 2) // k = 0: C = beta*C

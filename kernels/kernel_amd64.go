@@ -21,6 +21,23 @@ func sgemmKernelAVX512x12x32Direct(kc int, a *float32, lda int, b, c *float32, l
 //go:noescape
 func sgemmKernelAVX512x14x32(kc int, a, b, c *float32, ldc int)
 
+// The Store variants write the tile (+0 added) instead of adding it to C.
+
+//go:noescape
+func sgemmKernelAVX2x6x16Store(kc int, a, b, c *float32, ldc int)
+
+//go:noescape
+func sgemmKernelAVX512x12x32Store(kc int, a, b, c *float32, ldc int)
+
+//go:noescape
+func sgemmKernelAVX2x6x16DirectStore(kc int, a *float32, lda int, b, c *float32, ldc int)
+
+//go:noescape
+func sgemmKernelAVX512x12x32DirectStore(kc int, a *float32, lda int, b, c *float32, ldc int)
+
+//go:noescape
+func sgemmKernelAVX512x14x32Store(kc int, a, b, c *float32, ldc int)
+
 // addChain runs 16n dependent 1-cycle integer adds (clock probe).
 func addChain(n int) int
 
@@ -43,6 +60,14 @@ var avx2Kernel = microKernel{
 		_, _, _ = a[5*lda+kc-1], b[16*kc-1], c[5*ldc+15]
 		sgemmKernelAVX2x6x16Direct(kc, &a[0], lda, &b[0], &c[0], ldc)
 	},
+	fnStore: func(kc int, a, b, c []float32, ldc int) {
+		_, _, _ = a[6*kc-1], b[16*kc-1], c[5*ldc+15]
+		sgemmKernelAVX2x6x16Store(kc, &a[0], &b[0], &c[0], ldc)
+	},
+	directStore: func(kc int, a []float32, lda int, b, c []float32, ldc int) {
+		_, _, _ = a[5*lda+kc-1], b[16*kc-1], c[5*ldc+15]
+		sgemmKernelAVX2x6x16DirectStore(kc, &a[0], lda, &b[0], &c[0], ldc)
+	},
 }
 
 var avx512Kernel = microKernel{
@@ -55,6 +80,14 @@ var avx512Kernel = microKernel{
 		_, _, _ = a[11*lda+kc-1], b[32*kc-1], c[11*ldc+31]
 		sgemmKernelAVX512x12x32Direct(kc, &a[0], lda, &b[0], &c[0], ldc)
 	},
+	fnStore: func(kc int, a, b, c []float32, ldc int) {
+		_, _, _ = a[12*kc-1], b[32*kc-1], c[11*ldc+31]
+		sgemmKernelAVX512x12x32Store(kc, &a[0], &b[0], &c[0], ldc)
+	},
+	directStore: func(kc int, a []float32, lda int, b, c []float32, ldc int) {
+		_, _, _ = a[11*lda+kc-1], b[32*kc-1], c[11*ldc+31]
+		sgemmKernelAVX512x12x32DirectStore(kc, &a[0], lda, &b[0], &c[0], ldc)
+	},
 }
 
 var avx512Kernel14 = microKernel{
@@ -62,6 +95,10 @@ var avx512Kernel14 = microKernel{
 	fn: func(kc int, a, b, c []float32, ldc int) {
 		_, _, _ = a[14*kc-1], b[32*kc-1], c[13*ldc+31]
 		sgemmKernelAVX512x14x32(kc, &a[0], &b[0], &c[0], ldc)
+	},
+	fnStore: func(kc int, a, b, c []float32, ldc int) {
+		_, _, _ = a[14*kc-1], b[32*kc-1], c[13*ldc+31]
+		sgemmKernelAVX512x14x32Store(kc, &a[0], &b[0], &c[0], ldc)
 	},
 }
 

@@ -15,6 +15,13 @@ type microKernel struct {
 	// results are bit-identical; it saves packing A when few B panels would
 	// reuse the packed copy.
 	direct func(kc int, a []float32, lda int, b, c []float32, ldc int)
+	// fnStore and directStore, when non-nil, are fn and direct writing the
+	// tile with +0 added instead of adding it to C: on a C cleared to +0
+	// the same bits, so a beta = 0 product skips the clearing pass. The
+	// first k block of such a product uses them (for every kernel a
+	// product uses: fnStore set implies directStore set where direct is).
+	fnStore     func(kc int, a, b, c []float32, ldc int)
+	directStore func(kc int, a []float32, lda int, b, c []float32, ldc int)
 }
 
 // genericKernel4x4 is the portable micro-kernel: 16 accumulators in locals.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strings"
 )
 
 // kernel describes one MR×NR micro-kernel: each row of the C tile is held in
@@ -28,6 +29,8 @@ type kernel struct {
 	// (the default prefetches one line per unrolled iteration of 4 steps,
 	// which for a 64-byte step covers only a quarter of them).
 	bDist int
+	// store writes the tile instead of adding it to C (see genKernel).
+	store bool
 }
 
 func (k kernel) nr() int { return k.vecsPerRow * k.vecBytes / 4 }
@@ -44,11 +47,17 @@ func main() {
 		{name: "sgemmKernelAVX512x12x32", mr: 12, vecsPerRow: 2, vecBytes: 64, reg: "Z", zero: "VPXORD"},
 		{name: "sgemmKernelAVX512x14x32", mr: 14, vecsPerRow: 2, vecBytes: 64, reg: "Z", zero: "VPXORD"},
 	} {
-		genKernel(&b, k)
-		if k.mr != 14 {
-			k.name += "Direct"
-			k.direct = true
+		for _, store := range []bool{false, true} {
+			k := k
+			k.store = store
+			suffix := map[bool]string{false: "", true: "Store"}[store]
+			k.name += suffix
 			genKernel(&b, k)
+			if k.mr != 14 {
+				k.name = strings.TrimSuffix(k.name, suffix) + "Direct" + suffix
+				k.direct = true
+				genKernel(&b, k)
+			}
 		}
 	}
 	genProbes(&b)
@@ -59,7 +68,10 @@ func main() {
 
 // genKernel emits func name(kc int, a, b, c *float32, ldc int), which does
 // C[0:mr, 0:nr] += Apanel·Bpanel for kc ≥ 1. Apanel holds mr floats per k,
-// Bpanel nr floats per k; ldc is in elements.
+// Bpanel nr floats per k; ldc is in elements. The store variant sets
+// C[0:mr, 0:nr] = +0 + Apanel·Bpanel without reading C: the bits of the add
+// variant on a C cleared to +0 (the +0 turns a −0 sum into +0, as adding it
+// to a cleared C does), so a beta = 0 product needs no clearing pass.
 func genKernel(w *bytes.Buffer, k kernel) {
 	v := k.vecsPerRow
 	acc := func(r, j int) string { return fmt.Sprintf("%s%d", k.reg, r*v+j) }
@@ -184,9 +196,16 @@ func genKernel(w *bytes.Buffer, k kernel) {
 	p("DECQ CX")
 	p("JNZ loop1")
 	fmt.Fprintf(w, "store:\n")
+	if k.store {
+		p("%s %s, %s, %s", k.zero, bReg(0), bReg(0), bReg(0))
+	}
 	for r := 0; r < k.mr; r++ {
 		for j := 0; j < v; j++ {
-			p("VADDPS %d(DX), %s, %s", j*k.vecBytes, acc(r, j), acc(r, j))
+			if k.store {
+				p("VADDPS %s, %s, %s", bReg(0), acc(r, j), acc(r, j))
+			} else {
+				p("VADDPS %d(DX), %s, %s", j*k.vecBytes, acc(r, j), acc(r, j))
+			}
 			p("VMOVUPS %s, %d(DX)", acc(r, j), j*k.vecBytes)
 		}
 		if r+1 < k.mr {

@@ -89,11 +89,14 @@ func (m *Model) linearBackwardBeta(dx []float32, beta float32, dy, x []float32, 
 	m.tasks.columnSum = columnSumTask{dy: dy, db: g.bias, rows: n, n: out}
 	if m.bf16() {
 		// autocast: both products in bf16, the weight gradient summed into
-		// the float32 gradient; W is converted for dY·W into the one
-		// scratch buffer (see lowPrec).
-		kernels.GemmBF16(true, false, out, in, n, 1, dy, out, x, in, 1, g.weight, in)
-		parallel.For(out, &m.tasks.columnSum)
+		// the float32 gradient. X (for dYᵀ·X), then W (for dY·W), are
+		// converted into the one scratch buffer (see lowPrec): the same
+		// bits as GemmBF16's own packing, without a second buffer that a
+		// pool would drop and reallocate between collections.
 		bw := &m.lp.scratch
+		bw.Pack(false, n, in, x, in)
+		kernels.GemmBF16Packed(true, out, 1, dy, out, bw, 1, g.weight, in)
+		parallel.For(out, &m.tasks.columnSum)
 		bw.Pack(false, out, in, w.weight, in)
 		kernels.GemmBF16Packed(false, n, 1, dy, out, bw, beta, dx, in)
 		return

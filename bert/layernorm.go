@@ -61,36 +61,15 @@ func layerNormRow(x, y, gamma, beta []float32, eps float64) (mean, rstd float32)
 	return mean, rstd
 }
 
-// layerNormRows4 is layerNormRow on the four consecutive rows of width h in
-// x (and y). One row's float64 sums are a chain of dependent adds, bound by
-// the adder's latency; four rows' chains interleaved keep the adders busy.
-// Each row's sums keep their own order, so the bits are layerNormRow's.
-func layerNormRows4(x, y, gamma, beta []float32, h int, eps float64, mean, rstd []float32) {
-	x0, x1, x2, x3 := x[:h], x[h:2*h], x[2*h:3*h], x[3*h:4*h]
-	var s0, s1, s2, s3 float64
-	for i, v := range x0 {
-		s0 += float64(v)
-		s1 += float64(x1[i])
-		s2 += float64(x2[i])
-		s3 += float64(x3[i])
-	}
-	n := float64(h)
-	m0, m1, m2, m3 := s0/n, s1/n, s2/n, s3/n
-	var q0, q1, q2, q3 float64
-	for i, v := range x0 {
-		d0 := float64(v) - m0
-		d1 := float64(x1[i]) - m1
-		d2 := float64(x2[i]) - m2
-		d3 := float64(x3[i]) - m3
-		q0 += d0 * d0
-		q1 += d1 * d1
-		q2 += d2 * d2
-		q3 += d3 * d3
-	}
-	mu := [4]float64{m0, m1, m2, m3}
-	ss := [4]float64{q0, q1, q2, q3}
-	for r := range 4 {
-		mean[r], rstd[r] = float32(mu[r]), float32(1/math.Sqrt(ss[r]/n+eps))
+// layerNormRows8 is layerNormRow on the eight consecutive rows of width h
+// in x (and y): vecmath.RowMoments8 runs the rows' float64 sums side by
+// side (one row's are a latency-bound chain), each in layerNormRow's order,
+// so the bits are layerNormRow's.
+func layerNormRows8(x, y, gamma, beta []float32, h int, eps float64, mean, rstd []float32) {
+	var mu, ss [8]float64
+	vecmath.RowMoments8(x, h, h, &mu, &ss)
+	for r := range 8 {
+		mean[r], rstd[r] = float32(mu[r]), float32(1/math.Sqrt(ss[r]/float64(h)+eps))
 		vecmath.Normalize(y[r*h:(r+1)*h], x[r*h:(r+1)*h], gamma, beta, mean[r], rstd[r])
 	}
 }
@@ -142,8 +121,8 @@ func (t *residualLayerNormTask) Run(lo, hi int) {
 		}
 	}
 	r := lo
-	for ; r+4 <= hi; r += 4 {
-		layerNormRows4(t.x[r*h:(r+4)*h], t.y[r*h:(r+4)*h], t.gamma, t.beta, h, t.eps, t.mean[r:r+4], t.rstd[r:r+4])
+	for ; r+8 <= hi; r += 8 {
+		layerNormRows8(t.x[r*h:(r+8)*h], t.y[r*h:(r+8)*h], t.gamma, t.beta, h, t.eps, t.mean[r:r+8], t.rstd[r:r+8])
 	}
 	for ; r < hi; r++ {
 		t.mean[r], t.rstd[r] = layerNormRow(t.x[r*h:(r+1)*h], t.y[r*h:(r+1)*h], t.gamma, t.beta, t.eps)

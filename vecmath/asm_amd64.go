@@ -34,3 +34,6 @@ func addBiasResidualAVX2(x, d, bias, res *float32, n int)
 
 //go:noescape
 func normalizeAVX2(y, x, gamma, beta *float32, n int, mean, rstd float32)
+
+//go:noescape
+func rowMoments8AVX(x *float32, ld, n int, mean, ss *[8]float64)

@@ -24,3 +24,5 @@ func addBiasResidualAVX2(x, d, bias, res *float32, n int) { panic("vecmath: no A
 func normalizeAVX2(y, x, gamma, beta *float32, n int, mean, rstd float32) {
 	panic("vecmath: no AVX2")
 }
+
+func rowMoments8AVX(x *float32, ld, n int, mean, ss *[8]float64) { panic("vecmath: no AVX2") }

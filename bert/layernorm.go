@@ -56,6 +56,12 @@ func layerNormRow(x, y, gamma, beta []float32, eps float64) (mean, rstd float32)
 		d := float64(v) - mu
 		ss += d * d
 	}
+	return normalizeRow(x, y, gamma, beta, mu, ss, eps)
+}
+
+// normalizeRow finishes a row's LayerNorm from its float64 mean and sum of
+// squared deviations: y = (x − mean)·rstd·γ + β; it returns mean and rstd.
+func normalizeRow(x, y, gamma, beta []float32, mu, ss, eps float64) (mean, rstd float32) {
 	mean, rstd = float32(mu), float32(1/math.Sqrt(ss/float64(len(x))+eps))
 	vecmath.Normalize(y, x, gamma, beta, mean, rstd)
 	return mean, rstd
@@ -69,8 +75,7 @@ func layerNormRows8(x, y, gamma, beta []float32, h int, eps float64, mean, rstd 
 	var mu, ss [8]float64
 	vecmath.RowMoments8(x, h, h, &mu, &ss)
 	for r := range 8 {
-		mean[r], rstd[r] = float32(mu[r]), float32(1/math.Sqrt(ss[r]/float64(h)+eps))
-		vecmath.Normalize(y[r*h:(r+1)*h], x[r*h:(r+1)*h], gamma, beta, mean[r], rstd[r])
+		mean[r], rstd[r] = normalizeRow(x[r*h:(r+1)*h], y[r*h:(r+1)*h], gamma, beta, mu[r], ss[r], eps)
 	}
 }
 
@@ -91,12 +96,6 @@ type residualLayerNormTask struct {
 	h                     int
 	eps                   float64
 }
-
-// Block runs rows r0…r1−1 (kernels.Epilogue: whole rows).
-func (t *residualLayerNormTask) Block(r0, r1, _, _ int) { t.Run(r0, r1) }
-
-// FullRows is true: LayerNorm needs the whole row.
-func (t *residualLayerNormTask) FullRows() bool { return true }
 
 func (t *residualLayerNormTask) Run(lo, hi int) {
 	h := t.h

@@ -85,7 +85,7 @@ func (fallbackBF16) pack(p *PackedBF16, _ int, transB bool, b []float32, ldb int
 func (fallbackBF16) gemm(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedBF16, beta float32, c []float32, ldc int, ep Epilogue) {
 	// op(A) is rounded after alpha is applied, as bf16(alpha·op(A)).
 	sgemmRounded(kernelFor(b.n), threads, true, true, transA, b.refTrans, m, b.n, b.k, alpha, a, lda, b.ref, b.refLd, beta, c, ldc)
-	finishAfter(ep, threads, m, b.n)
+	finishAfter(ep, threads, m)
 }
 
 // roundScalar rounds every element of x to bfloat16 with RoundBF16 (the
@@ -224,7 +224,7 @@ func gemmBF16Packed(threads int, transA bool, m int, alpha float32, a []float32,
 	}
 	if k == 0 || alpha == 0 {
 		scaleC(c, ldc, m, n, beta)
-		finishAfter(ep, threads, m, n)
+		finishAfter(ep, threads, m)
 		return
 	}
 	b.path.gemm(threads, transA, m, alpha, a, lda, b, beta, c, ldc, ep)

@@ -8,32 +8,26 @@ import (
 	"testing"
 )
 
-// recordingEpilogue checks, for each block it is handed, that the block is
-// final (equal to the product computed without an epilogue) and that no
-// element is handed twice, then replaces each element x by 2x+1 so that a
-// GEMM writing C after its epilogue shows up in the final comparison.
+// recordingEpilogue checks, for each block of rows it is handed, that the
+// block is final (equal to the product computed without an epilogue) and
+// that no element is handed twice, then replaces each element x by 2x+1 so
+// that a GEMM writing C after its epilogue shows up in the final comparison.
 type recordingEpilogue struct {
-	t        *testing.T
-	what     string
-	fullRows bool
-	c        []float32
-	ldc, n   int
-	want     []float32 // the product, m×n, stride n
-	mu       sync.Mutex
-	seen     []int // times each element was handed
-	bad      string
+	t      *testing.T
+	what   string
+	c      []float32
+	ldc, n int
+	want   []float32 // the product, m×n, stride n
+	mu     sync.Mutex
+	seen   []int // times each element was handed
+	bad    string
 }
 
-func (e *recordingEpilogue) FullRows() bool { return e.fullRows }
-
-func (e *recordingEpilogue) Block(r0, r1, c0, c1 int) {
+func (e *recordingEpilogue) Run(r0, r1 int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.fullRows && (c0 != 0 || c1 != e.n) && e.bad == "" {
-		e.bad = fmt.Sprintf("row-wise epilogue handed columns %d…%d of %d", c0, c1, e.n)
-	}
 	for i := r0; i < r1; i++ {
-		for j := c0; j < c1; j++ {
+		for j := 0; j < e.n; j++ {
 			e.seen[i*e.n+j]++
 			x := &e.c[i*e.ldc+j]
 			if math.Float32bits(*x) != math.Float32bits(e.want[i*e.n+j]) && e.bad == "" {
@@ -63,40 +57,37 @@ func (e *recordingEpilogue) check(m int) {
 	}
 }
 
-func newRecording(t *testing.T, what string, fullRows bool, c operand, m, n int, product func(c []float32)) *recordingEpilogue {
+func newRecording(t *testing.T, what string, c operand, m, n int, product func(c []float32)) *recordingEpilogue {
 	want := make([]float32, m*n)
 	scratch := c.clone()
 	product(scratch.data)
 	for i := 0; i < m; i++ {
 		copy(want[i*n:(i+1)*n], scratch.data[i*c.ld:i*c.ld+n])
 	}
-	return &recordingEpilogue{t: t, what: what, fullRows: fullRows, c: c.data, ldc: c.ld, n: n, want: want, seen: make([]int, m*n)}
+	return &recordingEpilogue{t: t, what: what, c: c.data, ldc: c.ld, n: n, want: want, seen: make([]int, m*n)}
 }
 
 // epilogueShapes cover one block, edges smaller than a tile, several row
 // blocks, k in several chunks, and products split by columns.
 var epilogueShapes = [][3]int{{1, 5, 7}, {33, 70, 40}, {40, 300, 64}, {600, 200, 800}, {1100, 100, 50}}
 
-// TestEpilogueBF16: every bf16 path hands each block of C to the epilogue
-// exactly once, only when it is final, and never writes C after it; row-wise
-// epilogues get whole rows. Results equal the product without an epilogue
-// bit for bit (the fused paths only reorder when blocks are computed).
+// TestEpilogueBF16: every bf16 path hands each row of C to the epilogue
+// exactly once, only when it is final, and never writes C after it. Results
+// equal the product without an epilogue bit for bit.
 func TestEpilogueBF16(t *testing.T) {
 	for _, impl := range allBF16Impls(t) {
 		for _, th := range []int{1, 2, 3} {
 			for _, sh := range epilogueShapes {
-				for _, full := range []bool{false, true} {
-					cs := bf16Case{transB: true, m: sh[0], n: sh[1], k: sh[2], alpha: 1, beta: 0, pad: 3, seed: 9}
-					a, b, c := cs.operands()
-					var pb PackedBF16
-					pb.packWith(impl, th, true, cs.k, cs.n, b.data, b.ld)
-					what := fmt.Sprintf("%s threads=%d %v fullRows=%v", impl.kernelName(), th, sh, full)
-					e := newRecording(t, what, full, c, cs.m, cs.n, func(c []float32) {
-						gemmBF16Packed(th, false, cs.m, 1, a.data, a.ld, &pb, 0, c, cs.n+cs.pad, nil)
-					})
-					gemmBF16Packed(th, false, cs.m, 1, a.data, a.ld, &pb, 0, c.data, c.ld, e)
-					e.check(cs.m)
-				}
+				cs := bf16Case{transB: true, m: sh[0], n: sh[1], k: sh[2], alpha: 1, beta: 0, pad: 3, seed: 9}
+				a, b, c := cs.operands()
+				var pb PackedBF16
+				pb.packWith(impl, th, true, cs.k, cs.n, b.data, b.ld)
+				what := fmt.Sprintf("%s threads=%d %v", impl.kernelName(), th, sh)
+				e := newRecording(t, what, c, cs.m, cs.n, func(c []float32) {
+					gemmBF16Packed(th, false, cs.m, 1, a.data, a.ld, &pb, 0, c, cs.n+cs.pad, nil)
+				})
+				gemmBF16Packed(th, false, cs.m, 1, a.data, a.ld, &pb, 0, c.data, c.ld, e)
+				e.check(cs.m)
 			}
 		}
 	}
@@ -107,19 +98,17 @@ func TestEpilogueInt8(t *testing.T) {
 	for _, impl := range int8Impls() {
 		for _, th := range []int{1, 2, 3} {
 			for _, sh := range epilogueShapes {
-				for _, full := range []bool{false, true} {
-					m, n, k := sh[0], sh[1], sh[2]
-					rng := rand.New(rand.NewPCG(11, uint64(m*n*k)))
-					a, w, c := int8Operand(rng, m, k, 3), newOperand(rng, n, k, 3), newOperand(rng, m, n, 3)
-					var p PackedInt8
-					p.packWith(impl, th, n, k, w.data, w.ld)
-					what := fmt.Sprintf("%s threads=%d %v fullRows=%v", impl.kernelName(), th, sh, full)
-					e := newRecording(t, what, full, c, m, n, func(cc []float32) {
-						gemmInt8(th, m, a.data, a.ld, &p, cc, c.ld, nil)
-					})
-					gemmInt8(th, m, a.data, a.ld, &p, c.data, c.ld, e)
-					e.check(m)
-				}
+				m, n, k := sh[0], sh[1], sh[2]
+				rng := rand.New(rand.NewPCG(11, uint64(m*n*k)))
+				a, w, c := int8Operand(rng, m, k, 3), newOperand(rng, n, k, 3), newOperand(rng, m, n, 3)
+				var p PackedInt8
+				p.packWith(impl, th, n, k, w.data, w.ld)
+				what := fmt.Sprintf("%s threads=%d %v", impl.kernelName(), th, sh)
+				e := newRecording(t, what, c, m, n, func(cc []float32) {
+					gemmInt8(th, m, a.data, a.ld, &p, cc, c.ld, nil)
+				})
+				gemmInt8(th, m, a.data, a.ld, &p, c.data, c.ld, e)
+				e.check(m)
 			}
 		}
 	}
@@ -130,7 +119,7 @@ func TestSgemmThen(t *testing.T) {
 	rng := rand.New(rand.NewPCG(12, 13))
 	m, n, k := 70, 90, 33
 	a, b, c := newOperand(rng, m, k, 2), newOperand(rng, k, n, 2), newOperand(rng, m, n, 2)
-	e := newRecording(t, "SgemmThen", true, c, m, n, func(cc []float32) {
+	e := newRecording(t, "SgemmThen", c, m, n, func(cc []float32) {
 		Sgemm(NoTrans, NoTrans, m, n, k, 1, a.data, a.ld, b.data, b.ld, 0, cc, c.ld)
 	})
 	SgemmThen(NoTrans, NoTrans, m, n, k, 1, a.data, a.ld, b.data, b.ld, 0, c.data, c.ld, e)

@@ -167,7 +167,7 @@ func gemmInt8(threads, m int, a []float32, lda int, w *PackedInt8, c []float32, 
 	}
 	if w.k == 0 {
 		scaleC(c, ldc, m, w.n, 0)
-		finishAfter(ep, threads, m, w.n)
+		finishAfter(ep, threads, m)
 		return
 	}
 	w.path.gemm(threads, m, a, lda, w, c, ldc, ep)
@@ -222,7 +222,7 @@ func (fallbackInt8) gemm(threads, m int, a []float32, lda int, w *PackedInt8, c 
 	runParallel(m, parts, &s.rows)
 	s.rows = int8RowsJob{}
 	int8ScratchPool.Put(s)
-	finishAfter(ep, threads, m, n)
+	finishAfter(ep, threads, m)
 }
 
 // int8RowsJob is the fallback's per-row work, spread over the threads:

@@ -195,10 +195,10 @@ func (t *tiledInt8) gemm(threads, m int, a []float32, lda int, w *PackedInt8, c 
 	if j.splitN {
 		units = w.nPanels
 	}
-	if j.splitN && ep != nil && ep.FullRows() {
-		// No goroutine has whole rows to hand a row-wise pass.
+	if j.splitN && ep != nil {
+		// No goroutine has whole rows to hand the pass.
 		j.ep = nil
-		defer finishAfter(ep, threads, m, w.n)
+		defer finishAfter(ep, threads, m)
 	}
 	runParallel(units, parts, j)
 	*j = int8Job{}
@@ -226,21 +226,10 @@ func (j *int8Job) band(r0, r1, p0, p1 int) {
 	for ic := r0; ic < r1; ic += mc * panelWidth {
 		rows := min(mc*panelWidth, r1-ic)
 		j.quantizeA(ws, ic, rows)
-		switch {
-		case j.ep == nil:
-			j.block(ws, ic, rows, p0, p1)
-		case j.ep.FullRows():
-			j.block(ws, ic, rows, p0, p1)
-			j.ep.Block(ic, ic+rows, 0, j.w.n)
-		default:
-			// C is final strip by strip: the epilogue runs on each while
-			// it is in cache.
-			g := stripPanels(rows)
-			for q := p0; q < p1; q += g {
-				q1 := min(q+g, p1)
-				j.block(ws, ic, rows, q, q1)
-				j.ep.Block(ic, ic+rows, q*panelWidth, min(q1*panelWidth, j.w.n))
-			}
+		j.block(ws, ic, rows, p0, p1)
+		if j.ep != nil {
+			// The rows are final: finish them while they are in cache.
+			j.ep.Run(ic, ic+rows)
 		}
 	}
 	int8Pool.Put(ws)

@@ -41,10 +41,6 @@ var (
 	kcMaxSteps = 24
 )
 
-// stripPanels is how many 32-column panels make one epilogue strip of a
-// rows-high block.
-func stripPanels(rows int) int { return max(1, epilogueStripBytes/(4*rows*panelWidth)) }
-
 // tiledBF16 is a bf16 path on the tiled layouts; tiles runs its kernel.
 type tiledBF16 struct {
 	name string
@@ -289,10 +285,10 @@ func (t *tiledBF16) gemm(threads int, transA bool, m int, alpha float32, a []flo
 	if j.splitN {
 		units = b.nPanels
 	}
-	if j.splitN && ep != nil && ep.FullRows() {
-		// No goroutine has whole rows to hand a row-wise pass.
+	if j.splitN && ep != nil {
+		// No goroutine has whole rows to hand the pass.
 		j.ep = nil
-		defer finishAfter(ep, threads, m, b.n)
+		defer finishAfter(ep, threads, m)
 	}
 	runParallel(units, parts, j)
 	*j = tiledJob{}
@@ -327,24 +323,11 @@ func (j *tiledJob) band(r0, r1, p0, p1 int) {
 		for ch := 0; ch < j.chunks; ch++ {
 			s0, ns := j.chunk(ch)
 			j.packA(ws, ic, rows, s0, ns)
-			load := j.load || ch > 0
-			if ch < j.chunks-1 || j.ep == nil {
-				j.block(ws, ic, rows, s0, ns, p0, p1, load)
-				continue
-			}
-			// The last chunk: C is final block by block, so the epilogue
-			// runs on each while it is in cache.
-			if j.ep.FullRows() {
-				j.block(ws, ic, rows, s0, ns, p0, p1, load)
-				j.ep.Block(ic, ic+rows, 0, j.b.n)
-				continue
-			}
-			g := stripPanels(rows)
-			for q := p0; q < p1; q += g {
-				q1 := min(q+g, p1)
-				j.block(ws, ic, rows, s0, ns, q, q1, load)
-				j.ep.Block(ic, ic+rows, q*panelWidth, min(q1*panelWidth, j.b.n))
-			}
+			j.block(ws, ic, rows, s0, ns, p0, p1, j.load || ch > 0)
+		}
+		if j.ep != nil {
+			// The rows are final: finish them while they are in cache.
+			j.ep.Run(ic, ic+rows)
 		}
 	}
 	tiledPool.Put(ws)

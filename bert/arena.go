@@ -1,5 +1,7 @@
 package bert
 
+import "github.com/nerkit/nerkit/kernels"
+
 // arena holds every activation and gradient buffer of a forward/backward
 // pass, sized for the largest batch seen (rows N = B·T and attention
 // elements B·heads·T²) and reused: it grows, never shrinks, and a step of a
@@ -12,6 +14,11 @@ package bert
 type arena struct {
 	rows, attn int // capacities: N and B·heads·T²
 	train      bool
+	// packedX: bf16 training keeps each layer's context and FFN activation
+	// as the bf16 conversion its weight gradient dW = dYᵀ·X reads (layerActs'
+	// contextX, interActX), so their float32 buffers are one set shared by
+	// all layers (see Model.savesPackedX).
+	packedX bool
 
 	ids, types, labels []int32
 	positions          []int32   // position ids, as the family computes them
@@ -48,6 +55,9 @@ type layerActs struct {
 	attentionOut       []float32     // N×H: attention.output.LayerNorm output
 	interPre, interAct []float32     // N×I: before and after the activation
 	outputNorm         layerNormActs // output.LayerNorm input and stats
+	// bf16 training (arena.packedX): context and interAct converted for
+	// the backward's dW = dYᵀ·X, in place of their float32 values.
+	contextX, interActX kernels.PackedBF16
 }
 
 // layerNormActs are what a LayerNorm keeps for its backward pass: its input
@@ -62,16 +72,22 @@ func (a *arena) hiddenState(i int) []float32 { return a.hidden[i%len(a.hidden)] 
 // ensure makes the arena big enough for a B×T batch.
 func (a *arena) ensure(m *Model, B, T int, train bool) {
 	rows, attn := B*T, B*m.heads*T*T
-	if rows <= a.rows && attn <= a.attn && (a.train || !train) {
+	// A change of precision since the arena was made can change whether
+	// the layers share their context and activation buffers.
+	packedX := a.packedX
+	if train || a.train {
+		packedX = m.savesPackedX()
+	}
+	if rows <= a.rows && attn <= a.attn && (a.train || !train) && packedX == a.packedX {
 		return
 	}
-	a.alloc(m, max(rows, a.rows), max(attn, a.attn), train || a.train)
+	a.alloc(m, max(rows, a.rows), max(attn, a.attn), train || a.train, packedX)
 }
 
-func (a *arena) alloc(m *Model, rows, attn int, train bool) {
+func (a *arena) alloc(m *Model, rows, attn int, train, packedX bool) {
 	H, I, C := m.h, m.inter, m.numLabels
 	f := func(n int) []float32 { return make([]float32, n) }
-	*a = arena{rows: rows, attn: attn, train: train}
+	*a = arena{rows: rows, attn: attn, train: train, packedX: packedX}
 	a.ids, a.types, a.labels = make([]int32, rows), make([]int32, rows), make([]int32, rows)
 	a.positions = make([]int32, rows)
 	a.maskAdd = f(rows)
@@ -94,14 +110,18 @@ func (a *arena) alloc(m *Model, rows, attn int, train bool) {
 		a.hidden[i] = f(rows * H)
 	}
 	a.layerBufs = make([]layerActs, nLayers)
+	var context, interAct []float32 // shared by all layers when packedX
 	for i := range a.layerBufs {
 		la := &a.layerBufs[i]
 		la.qkv = f(rows * 3 * H)
 		la.probs = f(attn)
-		la.context = f(rows * H)
+		if i == 0 || !packedX {
+			context, interAct = f(rows*H), f(rows*I)
+		}
+		la.context, la.interAct = context, interAct
 		la.attentionNorm = norm()
 		la.attentionOut = f(rows * H)
-		la.interPre, la.interAct = f(rows*I), f(rows*I)
+		la.interPre = f(rows * I)
 		la.outputNorm = norm()
 	}
 	a.dense = f(rows * H)

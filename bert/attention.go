@@ -35,6 +35,7 @@ func (m *Model) attentionForward(l int) {
 		bf16: m.bf16(),
 	}
 	parallel.For(m.batchSize*m.heads, &m.tasks.attention)
+	m.saveX(&la.contextX, la.context, m.h)
 
 	// BertSelfOutput
 	m.matmulResidualLayerNorm(la.attentionOut, a.dense, la.context, w.attentionDense, x, siteAttnOutput(l), la.attentionNorm, w.attentionNorm)
@@ -50,7 +51,7 @@ func (m *Model) attentionBackward(l int) {
 	// gradient
 	m.layerNormBackward(a.dX, a.dY, la.attentionNorm, w.attentionNorm, g.attentionNorm)
 	dDense := m.dropoutBackward(a.dX, siteAttnOutput(l))
-	m.linearBackward(a.dContext, dDense, la.context, w.attentionDense, g.attentionDense)
+	m.linearBackwardSaved(a.dContext, dDense, la.context, m.savedX(&la.contextX), w.attentionDense, g.attentionDense)
 
 	// BertSelfAttention
 	m.tasks.attentionBackward = attentionBackwardTask{

@@ -22,6 +22,7 @@ func (m *Model) feedForward(l int) {
 
 	// BertIntermediate
 	m.linearAct(la.interPre, la.interAct, la.attentionOut, w.intermediate, m.act)
+	m.saveX(&la.interActX, la.interAct, m.inter)
 
 	// BertOutput
 	m.matmulResidualLayerNorm(a.hiddenState(l+1), a.dense, la.interAct, w.output, la.attentionOut, siteFFNOutput(l), la.outputNorm, w.outputNorm)
@@ -37,7 +38,7 @@ func (m *Model) feedForwardBackward(l int) {
 	// gradient
 	m.layerNormBackward(a.dY, a.dX, la.outputNorm, w.outputNorm, g.outputNorm)
 	dDense := m.dropoutBackward(a.dY, siteFFNOutput(l))
-	m.linearBackward(a.dInter, dDense, la.interAct, w.output, g.output)
+	m.linearBackwardSaved(a.dInter, dDense, la.interAct, m.savedX(&la.interActX), w.output, g.output)
 
 	// BertIntermediate: activation, dense
 	m.tasks.actBackward = actBackwardTask{d: a.dInter, pre: la.interPre, act: m.act, n: m.inter}

@@ -72,18 +72,25 @@ func (m *Model) linearAct(pre, y, x []float32, p linearParams, act activation) {
 // linearBackward adds the layer's weight and bias gradients to g and sets
 // dx = dy·W.
 func (m *Model) linearBackward(dx, dy, x []float32, w, g linearParams) {
-	m.linearBackwardBeta(dx, 0, dy, x, w, g)
+	m.linearBackwardBeta(dx, 0, dy, x, nil, w, g)
+}
+
+// linearBackwardSaved is linearBackward with x saved by saveX: xp when
+// savedX gave one, else x.
+func (m *Model) linearBackwardSaved(dx, dy, x []float32, xp *kernels.PackedBF16, w, g linearParams) {
+	m.linearBackwardBeta(dx, 0, dy, x, xp, w, g)
 }
 
 // linearBackwardAdd is linearBackward adding dy·W to dx, for an input that
 // also feeds a residual branch whose gradient dx already holds.
 func (m *Model) linearBackwardAdd(dx, dy, x []float32, w, g linearParams) {
-	m.linearBackwardBeta(dx, 1, dy, x, w, g)
+	m.linearBackwardBeta(dx, 1, dy, x, nil, w, g)
 }
 
 // linearBackwardBeta computes dW += dyᵀ·x, db += Σ_rows dy and
-// dx = dy·W + beta·dx.
-func (m *Model) linearBackwardBeta(dx []float32, beta float32, dy, x []float32, w, g linearParams) {
+// dx = dy·W + beta·dx; xp, when not nil, is x already converted for the
+// bf16 product (saveX), and x is not read.
+func (m *Model) linearBackwardBeta(dx []float32, beta float32, dy, x []float32, xp *kernels.PackedBF16, w, g linearParams) {
 	in, out := w.dims()
 	n := m.rows()
 	m.tasks.columnSum = columnSumTask{dy: dy, db: g.bias, rows: n, n: out}
@@ -94,8 +101,11 @@ func (m *Model) linearBackwardBeta(dx []float32, beta float32, dy, x []float32, 
 		// bits as GemmBF16's own packing, without a second buffer that a
 		// pool would drop and reallocate between collections.
 		bw := &m.lp.scratch
-		bw.Pack(false, n, in, x, in)
-		kernels.GemmBF16Packed(true, out, 1, dy, out, bw, 1, g.weight, in)
+		if xp == nil {
+			xp = bw
+			xp.Pack(false, n, in, x, in)
+		}
+		kernels.GemmBF16Packed(true, out, 1, dy, out, xp, 1, g.weight, in)
 		parallel.For(out, &m.tasks.columnSum)
 		bw.Pack(false, out, in, w.weight, in)
 		kernels.GemmBF16Packed(false, n, 1, dy, out, bw, beta, dx, in)

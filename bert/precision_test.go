@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/nerkit/nerkit/checkpoint"
+	"github.com/nerkit/nerkit/kernels"
 	"github.com/nerkit/nerkit/parallel"
 )
 
@@ -266,5 +267,52 @@ func TestEmulationWarning(t *testing.T) {
 		if w := p.EmulationWarning(); (w != "") != emulated || (emulated && !strings.Contains(w, p.Kernel())) {
 			t.Errorf("%s (kernel %q): warning %q", p, p.Kernel(), w)
 		}
+	}
+}
+
+// TestBF16SavedActivations: bf16 training that saves context and the FFN
+// activation as their bf16 conversion (savesPackedX) gives the same bits as
+// saving them in float32, and a model switched back to fp32 afterwards gets
+// per-layer float32 buffers again (its gradients equal a fresh fp32 model's).
+func TestBF16SavedActivations(t *testing.T) {
+	if !kernels.PackBF16Copies() {
+		t.Skipf("the bf16 products run on the float32 fallback (%s), which keeps float32 activations", BF16.Kernel())
+	}
+	defer func(v bool) { keepFloat32X = v }(keepFloat32X)
+	var g goldenStep
+	readJSON(t, filepath.Join(tinyDir, "golden_step.json"), &g)
+	b := makeBatch(g.InputIDs, g.AttentionMask, g.TokenTypeIDs, g.Labels)
+	step := func(m *Model) []float32 {
+		t.Helper()
+		if _, err := m.Forward(b, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Backward(0); err != nil {
+			t.Fatal(err)
+		}
+		grads := slices.Clone(m.Grads())
+		m.ZeroGrad()
+		return grads
+	}
+	keepFloat32X = true
+	want := step(withPrecision(t, BF16))
+	keepFloat32X = false
+	m := withPrecision(t, BF16)
+	got := step(m)
+	if !m.a.packedX {
+		t.Fatal("bf16 training did not save its activations converted")
+	}
+	if !slices.Equal(got, want) {
+		t.Error("bf16 gradients with activations saved converted differ from saving them in float32")
+	}
+	if err := m.SetPrecision(FP32); err != nil {
+		t.Fatal(err)
+	}
+	got = step(m)
+	if m.a.packedX {
+		t.Error("fp32 training kept the shared activation buffers")
+	}
+	if want := step(loadTiny(t)); !slices.Equal(got, want) {
+		t.Error("fp32 gradients after bf16 training differ from a fresh fp32 model's")
 	}
 }

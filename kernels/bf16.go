@@ -66,6 +66,14 @@ func bestBF16() bf16Impl {
 // the float32 kernels on rounded operands.
 func BF16Kernel() string { return bestBF16().kernelName() }
 
+// PackBF16Copies reports whether PackBF16 converts op(B) into memory of its
+// own (the AMX and AVX512_BF16 paths), so that B may be overwritten or freed
+// once packed; on the float32 fallback the packed value refers to B.
+func PackBF16Copies() bool {
+	_, ref := bestBF16().(fallbackBF16)
+	return !ref
+}
+
 // fallbackBF16 runs the float32 kernels on bf16-rounded operands: the
 // products of two bf16 values are exact in float32, so this has the bf16
 // semantics, at float32 speed.

@@ -51,7 +51,7 @@ func (m *Model) attentionBackward(l int) {
 	// gradient
 	m.layerNormBackward(a.dX, a.dY, la.attentionNorm, w.attentionNorm, g.attentionNorm)
 	dDense := m.dropoutBackward(a.dX, siteAttnOutput(l))
-	m.linearBackwardSaved(a.dContext, dDense, la.context, m.savedX(&la.contextX), w.attentionDense, g.attentionDense)
+	m.linearBackwardSaved(a.dContext, dDense, la.context, &la.contextX, w.attentionDense, g.attentionDense)
 
 	// BertSelfAttention
 	m.tasks.attentionBackward = attentionBackwardTask{

@@ -38,7 +38,7 @@ func (m *Model) feedForwardBackward(l int) {
 	// gradient
 	m.layerNormBackward(a.dY, a.dX, la.outputNorm, w.outputNorm, g.outputNorm)
 	dDense := m.dropoutBackward(a.dY, siteFFNOutput(l))
-	m.linearBackwardSaved(a.dInter, dDense, la.interAct, m.savedX(&la.interActX), w.output, g.output)
+	m.linearBackwardSaved(a.dInter, dDense, la.interAct, &la.interActX, w.output, g.output)
 
 	// BertIntermediate: activation, dense
 	m.tasks.actBackward = actBackwardTask{d: a.dInter, pre: la.interPre, act: m.act, n: m.inter}

@@ -75,10 +75,11 @@ func (m *Model) linearBackward(dx, dy, x []float32, w, g linearParams) {
 	m.linearBackwardBeta(dx, 0, dy, x, nil, w, g)
 }
 
-// linearBackwardSaved is linearBackward with x saved by saveX: xp when
-// savedX gave one, else x.
-func (m *Model) linearBackwardSaved(dx, dy, x []float32, xp *kernels.PackedBF16, w, g linearParams) {
-	m.linearBackwardBeta(dx, 0, dy, x, xp, w, g)
+// linearBackwardSaved is linearBackward for an input x that the forward
+// pass may have converted into saved (saveX): that conversion when it did,
+// else x.
+func (m *Model) linearBackwardSaved(dx, dy, x []float32, saved *kernels.PackedBF16, w, g linearParams) {
+	m.linearBackwardBeta(dx, 0, dy, x, m.savedX(saved), w, g)
 }
 
 // linearBackwardAdd is linearBackward adding dy·W to dx, for an input that
